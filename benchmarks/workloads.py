@@ -1,0 +1,188 @@
+"""The three workloads of the fit-throughput benchmark: model shapes, data and initial weights.
+
+Every runner of `fit_throughput.py` trains the same model, from the same initial weights, on
+the same arrays. This module owns those three things so no runner can drift from the others.
+
+- `mnist_mlp`: 784-1000(relu)-10(softmax), Adam, batch 64 (the classic Keras MNIST MLP).
+- `mnist_mlp3`: 784-500-500-500-10 with `Dropout(0.2)` after each hidden layer, RMSprop,
+  batch 128.
+- `fraud`: 29-10(tanh)-5(tanh)-1(sigmoid), Adam, batch 2000, on a synthetic stand-in for the
+  credit-card fraud table (227,845 rows, about 0.17% positives), because the real table cannot
+  be downloaded here.
+"""
+
+import dataclasses
+import functools
+import pathlib
+
+import numpy as np
+
+REPO = pathlib.Path(__file__).resolve().parents[1]
+MNIST_PATH = REPO / "examples" / "data" / "mnist.npz"
+
+FRAUD_ROWS = 227_845
+FRAUD_FEATURES = 29
+FRAUD_POSITIVE_RATE = 0.0017
+DATA_SEED = 1234
+
+
+@dataclasses.dataclass(frozen=True)
+class Workload:
+    """One benchmark workload: a Dense stack, its training settings and its data.
+
+    Attributes:
+        name: The workload's name on the command line.
+        inputs: Number of input features.
+        hidden: `(units, activation)` of each hidden `Dense` layer.
+        outputs: Units of the last `Dense` layer.
+        output_activation: `"softmax"` (categorical cross-entropy) or `"sigmoid"` (binary).
+        dropout: Rate of the `Dropout` after each hidden layer; `0.0` for none.
+        optimizer: Keras optimizer name, `"adam"` or `"rmsprop"`, used at learning rate 1e-3.
+        batch_size: Samples per training step.
+        epochs: Timed epochs per repeat unless `--epochs` says otherwise.
+        targets: Minimum acceptable `lamina / <runner>` throughput ratio, per peer runner.
+        load: `load(max_rows)` returning float32 `(x, y)`.
+    """
+
+    name: str
+    inputs: int
+    hidden: tuple
+    outputs: int
+    output_activation: str
+    dropout: float
+    optimizer: str
+    batch_size: int
+    epochs: int
+    targets: dict
+    load: object
+
+    @property
+    def loss(self):
+        """The Keras loss name matching the output activation."""
+        if self.output_activation == "softmax":
+            return "categorical_crossentropy"
+        return "binary_crossentropy"
+
+    @property
+    def layer_sizes(self):
+        """`(fan_in, fan_out)` of every `Dense` layer, first to last."""
+        units = [self.inputs] + [size for size, _ in self.hidden] + [self.outputs]
+        return list(zip(units[:-1], units[1:]))
+
+
+@functools.lru_cache(maxsize=1)
+def _mnist_raw():
+    with np.load(MNIST_PATH, allow_pickle=False) as data:
+        return data["x_train"], data["y_train"]
+
+
+def load_mnist(max_rows=None):
+    """MNIST training split as Keras tutorials prepare it.
+
+    Args:
+        max_rows: Keep only the first `max_rows` samples. Defaults to `None` (all 60,000).
+
+    Returns:
+        `(x, y)`: `x` float32 `(n, 784)` in `[0, 1]`, `y` float32 one-hot `(n, 10)`.
+    """
+    images, labels = _mnist_raw()
+    images, labels = images[:max_rows], labels[:max_rows]
+    x = images.reshape(len(images), 784).astype(np.float32) / np.float32(255.0)  # (n, 784)
+    y = np.eye(10, dtype=np.float32)[labels]  # (n, 10)
+    return x, y
+
+
+@functools.lru_cache(maxsize=1)
+def _fraud_table():
+    rng = np.random.default_rng(DATA_SEED)
+    x = rng.standard_normal((FRAUD_ROWS, FRAUD_FEATURES), dtype=np.float32)
+    rule = rng.standard_normal(FRAUD_FEATURES).astype(np.float32)
+    rule /= np.linalg.norm(rule)  # so that x @ rule is standard normal
+    score = x @ rule + np.float32(0.5) * rng.standard_normal(FRAUD_ROWS, dtype=np.float32)
+    # The cut-off sits at the score's quantile, so the positive rate is the real table's.
+    threshold = np.quantile(score, 1.0 - FRAUD_POSITIVE_RATE)
+    y = (score > threshold).astype(np.float32).reshape(FRAUD_ROWS, 1)  # (n, 1)
+    return x, y
+
+
+def load_fraud(max_rows=None):
+    """A synthetic table shaped like the Kaggle credit-card fraud data.
+
+    Features are standard normal; the label is 1 where a fixed linear rule plus Gaussian
+    noise exceeds its 99.83rd percentile, so about 0.17% of the rows are positive, as in
+    the real table. The table is the same on every call (fixed seed).
+
+    Args:
+        max_rows: Keep only the first `max_rows` rows. Defaults to `None` (all 227,845).
+
+    Returns:
+        `(x, y)`: `x` float32 `(n, 29)`, `y` float32 `(n, 1)` of zeros and ones.
+    """
+    x, y = _fraud_table()
+    return x[:max_rows], y[:max_rows]
+
+
+WORKLOADS = {
+    "mnist_mlp": Workload(
+        name="mnist_mlp", inputs=784, hidden=((1000, "relu"),), outputs=10,
+        output_activation="softmax", dropout=0.0, optimizer="adam", batch_size=64, epochs=1,
+        targets={"torch_expert": 0.95, "torch_idiomatic": 1.5}, load=load_mnist),
+    "mnist_mlp3": Workload(
+        name="mnist_mlp3", inputs=784, hidden=((500, "relu"),) * 3, outputs=10,
+        output_activation="softmax", dropout=0.2, optimizer="rmsprop", batch_size=128,
+        epochs=1, targets={}, load=load_mnist),
+    "fraud": Workload(
+        name="fraud", inputs=FRAUD_FEATURES, hidden=((10, "tanh"), (5, "tanh")), outputs=1,
+        output_activation="sigmoid", dropout=0.0, optimizer="adam", batch_size=2000,
+        epochs=5, targets={"torch_expert": 0.9}, load=load_fraud),
+}
+
+
+def initial_weights(workload, seed=0):
+    """Keras-default initial weights for `workload`, in Keras' `get_weights()` order.
+
+    Kernels are `glorot_uniform`, uniform in `+-sqrt(6 / (fan_in + fan_out))`, laid out
+    `(fan_in, fan_out)` as Keras stores them; biases are zeros.
+
+    Args:
+        workload: A `Workload`.
+        seed: Seed of the kernel draws. Defaults to `0`.
+
+    Returns:
+        A list `[kernel_0, bias_0, kernel_1, bias_1, ...]` of float32 numpy arrays.
+
+    Example:
+    >>> [w.shape for w in initial_weights(WORKLOADS["fraud"])]
+    [(29, 10), (10,), (10, 5), (5,), (5, 1), (1,)]
+    """
+    rng = np.random.default_rng(seed)
+    weights = []
+    for fan_in, fan_out in workload.layer_sizes:
+        limit = np.sqrt(6.0 / (fan_in + fan_out))
+        weights.append(rng.uniform(-limit, limit, (fan_in, fan_out)).astype(np.float32))
+        weights.append(np.zeros(fan_out, dtype=np.float32))
+    return weights
+
+
+def reference_forward(workload, weights, x):
+    """The workload's model applied to `x` in numpy, in inference mode (no dropout).
+
+    Used by the tests as the oracle every runner's starting model must agree with.
+
+    Args:
+        workload: A `Workload`.
+        weights: Weights in `initial_weights` order.
+        x: float `(n, inputs)` array.
+
+    Returns:
+        float64 `(n, outputs)` probabilities.
+    """
+    activations = {"relu": lambda v: np.maximum(v, 0.0), "tanh": np.tanh}
+    h = np.asarray(x, dtype=np.float64)
+    for index, (_, activation) in enumerate(workload.hidden):
+        h = activations[activation](h @ weights[2 * index] + weights[2 * index + 1])
+    logits = h @ weights[-2] + weights[-1]  # (n, outputs)
+    if workload.output_activation == "sigmoid":
+        return 1.0 / (1.0 + np.exp(-logits))
+    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return shifted / shifted.sum(axis=1, keepdims=True)

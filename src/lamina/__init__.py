@@ -1,0 +1,48 @@
+"""lamina: the Keras programming model on PyTorch.
+
+`import lamina as keras` and write Keras code: layers, `Sequential`/functional/subclassed
+models, `compile`, `fit`, `evaluate`, `predict`, callbacks, `summary`.
+"""
+
+from lamina import (
+    activations,
+    callbacks,
+    config,
+    constraints,
+    datasets,
+    initializers,
+    layers,
+    losses,
+    metrics,
+    models,
+    optimizers,
+    regularizers,
+    utils,
+)
+from lamina.layers import Input, InputLayer, KerasTensor, Layer, Variable
+from lamina.models import Model, Sequential
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Input",
+    "InputLayer",
+    "KerasTensor",
+    "Layer",
+    "Model",
+    "Sequential",
+    "Variable",
+    "activations",
+    "callbacks",
+    "config",
+    "constraints",
+    "datasets",
+    "initializers",
+    "layers",
+    "losses",
+    "metrics",
+    "models",
+    "optimizers",
+    "regularizers",
+    "utils",
+]

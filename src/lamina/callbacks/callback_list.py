@@ -1,0 +1,124 @@
+"""`CallbackList`: calls a list of callbacks, skipping the hooks nobody overrides."""
+
+from lamina.callbacks.callback import Callback
+from lamina.callbacks.history import History
+from lamina.callbacks.progbar_logger import ProgbarLogger
+
+_BATCH_HOOKS = {  # hook -> Keras 2 alias that the base class forwards it to
+    "on_train_batch_begin": "on_batch_begin",
+    "on_train_batch_end": "on_batch_end",
+    "on_test_batch_begin": None,
+    "on_test_batch_end": None,
+    "on_predict_batch_begin": None,
+    "on_predict_batch_end": None,
+}
+
+
+def _overrides(callback, hook, alias):
+    cls = type(callback)
+    if getattr(cls, hook) is not getattr(Callback, hook):
+        return True
+    return alias is not None and getattr(cls, alias) is not getattr(Callback, alias)
+
+
+class CallbackList:
+    """A container of callbacks with one explicit method per event.
+
+    Args:
+        callbacks: List of `Callback`s.
+        add_history: Add a `History` callback if none is given. Defaults to `False`.
+        add_progbar: Add a `ProgbarLogger` if none is given. Defaults to `False`.
+        model: The model the callbacks observe.
+        **params: `verbose`, `epochs`, `steps`, passed to `set_params`.
+    """
+
+    def __init__(self, callbacks=None, add_history=False, add_progbar=False, model=None,
+                 **params):
+        self.callbacks = list(callbacks or [])
+        for callback in self.callbacks:
+            if not isinstance(callback, Callback):
+                raise TypeError("`callbacks` must be a list of `keras.callbacks.Callback` "
+                                f"instances. Received: {callback!r} "
+                                f"(of type {type(callback).__name__})")
+        if add_progbar and not any(isinstance(c, ProgbarLogger) for c in self.callbacks):
+            self.callbacks.insert(0, ProgbarLogger())
+        if add_history:
+            self.history = next((c for c in self.callbacks if isinstance(c, History)), None)
+            if self.history is None:
+                self.history = History()
+                self.callbacks.append(self.history)
+        self.model = model
+        for callback in self.callbacks:
+            callback.set_model(model)
+            callback.set_params(dict(params))
+        # Per-batch hooks run every step: call only the callbacks that define them.
+        self._batch = {hook: [c for c in self.callbacks if _overrides(c, hook, alias)]
+                       for hook, alias in _BATCH_HOOKS.items()}
+
+    def append(self, callback):
+        self.callbacks.append(callback)
+
+    def set_model(self, model):
+        self.model = model
+        for callback in self.callbacks:
+            callback.set_model(model)
+
+    def set_params(self, params):
+        for callback in self.callbacks:
+            callback.set_params(dict(params))
+
+    def on_train_begin(self, logs=None):
+        for callback in self.callbacks:
+            callback.on_train_begin(logs)
+
+    def on_train_end(self, logs=None):
+        for callback in self.callbacks:
+            callback.on_train_end(logs)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        for callback in self.callbacks:
+            callback.on_epoch_begin(epoch, logs)
+
+    def on_epoch_end(self, epoch, logs=None):
+        for callback in self.callbacks:
+            callback.on_epoch_end(epoch, logs)
+
+    def on_train_batch_begin(self, batch, logs=None):
+        for callback in self._batch["on_train_batch_begin"]:
+            callback.on_train_batch_begin(batch, logs)
+
+    def on_train_batch_end(self, batch, logs=None):
+        for callback in self._batch["on_train_batch_end"]:
+            callback.on_train_batch_end(batch, logs)
+
+    def on_test_begin(self, logs=None):
+        for callback in self.callbacks:
+            callback.on_test_begin(logs)
+
+    def on_test_end(self, logs=None):
+        for callback in self.callbacks:
+            callback.on_test_end(logs)
+
+    def on_test_batch_begin(self, batch, logs=None):
+        for callback in self._batch["on_test_batch_begin"]:
+            callback.on_test_batch_begin(batch, logs)
+
+    def on_test_batch_end(self, batch, logs=None):
+        for callback in self._batch["on_test_batch_end"]:
+            callback.on_test_batch_end(batch, logs)
+
+    def on_predict_begin(self, logs=None):
+        for callback in self.callbacks:
+            callback.on_predict_begin(logs)
+
+    def on_predict_end(self, logs=None):
+        for callback in self.callbacks:
+            callback.on_predict_end(logs)
+
+    def on_predict_batch_begin(self, batch, logs=None):
+        for callback in self._batch["on_predict_batch_begin"]:
+            callback.on_predict_batch_begin(batch, logs)
+
+    def on_predict_batch_end(self, batch, logs=None):
+        for callback in self._batch["on_predict_batch_end"]:
+            callback.on_predict_batch_end(batch, logs)

@@ -1,0 +1,200 @@
+"""`Model`: a layer with training and a summary; functional or subclassed.
+
+`Model(inputs, outputs)` builds a functional model (a `FunctionalGraph` replayed by `call`);
+`Model()` from a subclass is a subclassed model whose `call` the user writes. Both share the
+training API of `lamina.training.Trainer`. There is no `__new__` trick: one class, two ways of
+defining `call`.
+"""
+
+import torch
+from torch import nn
+
+from lamina.layers.keras_tensor import flatten
+from lamina.layers.layer import Layer, unique_name
+from lamina.models.functional import FunctionalGraph
+from lamina.registry import register
+from lamina.training.trainer import Trainer
+
+
+@register("keras", aliases=("Functional",))
+class Model(Trainer, Layer):
+    """A model: layers with `compile`, `fit`, `evaluate`, `predict`, `summary` and saving.
+
+    Functional: `Model(inputs, outputs, name=None)` where `inputs`/`outputs` are KerasTensors (or
+    lists/dicts of them) from `keras.Input(...)` and layer calls. Subclassed: define layers in
+    `__init__` (after `super().__init__()`) and the forward pass in `call(inputs, training=None)`.
+
+    Example:
+    >>> import lamina as keras
+    >>> inputs = keras.Input(shape=(4,))
+    >>> model = keras.Model(inputs, keras.layers.Dense(2)(inputs))
+    >>> model.count_params()
+    10
+    """
+
+    def __init__(self, *args, **kwargs):
+        inputs = kwargs.pop("inputs", args[0] if len(args) > 0 else None)
+        outputs = kwargs.pop("outputs", args[1] if len(args) > 1 else None)
+        if len(args) > 2:
+            raise TypeError(f"`Model` takes at most 2 positional arguments (inputs, outputs). "
+                            f"Received {len(args)}.")
+        if (inputs is None) != (outputs is None):
+            raise ValueError("A functional `Model` needs both `inputs` and `outputs`. Received: "
+                             f"inputs={inputs!r}, outputs={outputs!r}.")
+        if inputs is not None and kwargs.get("name") is None:
+            kwargs["name"] = unique_name("functional")
+        Layer.__init__(self, **kwargs)
+        Trainer.__init__(self)
+        self._graph = None
+        if inputs is not None:
+            self._set_graph(FunctionalGraph(inputs, outputs))
+
+    def _set_graph(self, graph):
+        names = [layer.name for layer in graph.layers]
+        duplicated = sorted({n for n in names if names.count(n) > 1})
+        if duplicated:
+            raise ValueError(f"The name {duplicated[0]!r} is used {names.count(duplicated[0])} "
+                             "times in the model. All layer names should be unique.")
+        self._graph = graph
+        self._layers = nn.ModuleDict({_key(layer.name): layer for layer in graph.layers})
+        self.built = True
+        first = flatten(graph.inputs)
+        if len(first) == 1:
+            self._build_shape = first[0].shape
+
+    # -- structure ------------------------------------------------------------------------------
+    @property
+    def layers(self):
+        """The model's layers: graph order for functional models (input layers first), attribute
+        order for subclassed ones."""
+        if self._graph is not None:
+            return list(self._graph.layers)
+        return _child_layers(self)
+
+    def get_layer(self, name=None, index=None):
+        """A layer by `name` or by `index` in `layers`."""
+        if (name is None) == (index is None):
+            raise ValueError("`get_layer` expects exactly one of `name` or `index`. Received: "
+                             f"name={name!r}, index={index!r}.")
+        layers = self.layers
+        if index is not None:
+            if not -len(layers) <= index < len(layers):
+                raise ValueError(f"Was asked to retrieve layer at index {index} but model only "
+                                 f"has {len(layers)} layers.")
+            return layers[index]
+        for layer in layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(f"No such layer: {name}. Existing layers are: "
+                         f"{[layer.name for layer in layers]}.")
+
+    @property
+    def inputs(self):
+        return None if self._graph is None else flatten(self._graph.inputs)
+
+    @property
+    def outputs(self):
+        return None if self._graph is None else flatten(self._graph.outputs)
+
+    @property
+    def input(self):
+        return None if self._graph is None else self._graph.inputs
+
+    @property
+    def output(self):
+        return None if self._graph is None else self._graph.outputs
+
+    @property
+    def input_names(self):
+        return [] if self._graph is None else list(self._graph.input_names)
+
+    @property
+    def output_names(self):
+        if self._graph is None:
+            return ["output"]
+        return list(self._graph.output_names)
+
+    @property
+    def input_shape(self):
+        if self._graph is None:
+            return self._build_shape
+        shapes = [t.shape for t in flatten(self._graph.inputs)]
+        return shapes[0] if len(shapes) == 1 else shapes
+
+    @property
+    def output_shape(self):
+        if self._graph is None:
+            raise RuntimeError(f"Model '{self.name}' has no defined output shape: it is a "
+                                 "subclassed model. Call it on data to see its outputs.")
+        shapes = [t.shape for t in flatten(self._graph.outputs)]
+        return shapes[0] if len(shapes) == 1 else shapes
+
+    # -- build and call -------------------------------------------------------------------------
+    def call(self, inputs, training=None, mask=None):
+        if self._graph is None:
+            raise NotImplementedError(  # abstract: a subclassed model defines call()
+                f"Model {type(self).__name__} does not have a `call()` method implemented. A "
+                "subclassed model defines `call(self, inputs, training=None)`; a functional "
+                "model is created with `Model(inputs, outputs)`."
+            )
+        return self._graph.run(inputs)
+
+    def build(self, input_shape):
+        """Build a subclassed model's weights by running `call` once on zeros of `input_shape`
+        (unknown dimensions taken as 1)."""
+        dummy = _zeros_like_shape(input_shape)
+        with torch.inference_mode(False), torch.no_grad():
+            self.call(dummy)
+        self.built = True
+
+    def _build_for(self, args, kwargs):
+        if type(self).build is Model.build:  # nothing to build up front: sublayers build lazily
+            first = args[0] if args else next(iter(kwargs.values()))
+            shape = getattr(first, "shape", None)
+            self._build_shape = (None, *tuple(shape)[1:]) if shape is not None else None
+            self.built = True
+            return
+        Layer._build_for(self, args, kwargs)
+
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
+                show_trainable=False, layer_range=None):
+        """Print a table of the layers, their output shapes and parameter counts, in Keras'
+        layout. See `lamina.models.summary.print_summary`."""
+        from lamina.models.summary import print_summary
+
+        print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
+                      expand_nested=expand_nested, show_trainable=show_trainable,
+                      layer_range=layer_range)
+
+    def get_config(self):
+        config = {"name": self.name, "trainable": self.trainable}
+        if self._graph is not None:
+            config["layers"] = [
+                {"class_name": type(layer).__name__, "config": layer.get_config()}
+                for layer in self.layers
+            ]
+        return config
+
+
+def _key(name):
+    return name.replace(".", "_")
+
+
+def _child_layers(module):
+    found = []
+    for child in module.children():
+        if isinstance(child, Layer):
+            found.append(child)
+        elif isinstance(child, (nn.ModuleList, nn.ModuleDict)):
+            found.extend(_child_layers(child))
+    return found
+
+
+def _zeros_like_shape(shape):
+    from lamina import config
+
+    if isinstance(shape, (list, tuple)) and shape and isinstance(shape[0], (list, tuple)):
+        return [_zeros_like_shape(s) for s in shape]
+    if isinstance(shape, dict):
+        return {k: _zeros_like_shape(s) for k, s in shape.items()}
+    return torch.zeros([1 if d is None else d for d in shape], device=config.device())

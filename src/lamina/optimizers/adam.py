@@ -1,0 +1,113 @@
+"""Adam, by Keras 3's rule, run by torch's fused Adam kernel."""
+
+import torch
+from torch.optim.adam import adam as torch_adam
+
+from lamina import registry
+from lamina.optimizers.optimizer import MODULE, Optimizer, check_float, fused_kernels_support
+
+# torch's fused kernel bias-corrects with its own per-tensor step count `s`:
+# `w -= lr / (1 - beta_1**s) * m / (sqrt(v) / sqrt(1 - beta_2**s) + epsilon)`, which puts
+# epsilon inside the correction. Keras keeps it outside. Pinning `s` at 2**64 makes both of
+# torch's corrections exactly 1 (beta**(2**64) underflows to 0, and `s + 1 == s` in float32),
+# and lamina passes Keras' corrected rate `alpha` as the kernel's learning rate tensor.
+_UNCORRECTED_STEP = 2.0 ** 64
+_CAPTURABLE_DEVICES = ("cuda", "xpu", "hpu", "xla")
+
+
+@registry.register(MODULE, aliases=("adam",))
+class Adam(Optimizer):
+    """Adam: gradient descent on bias-corrected moving averages of the gradient's moments.
+
+    Keras' rule, at step `t` (from 1), with `m` and `v` zeros at first:
+
+        m <- beta_1 * m + (1 - beta_1) * g
+        v <- beta_2 * v + (1 - beta_2) * g ** 2
+        v_hat <- max(v_hat, v)                   (amsgrad; then v_hat replaces v below)
+        alpha = learning_rate * sqrt(1 - beta_2 ** t) / (1 - beta_1 ** t)
+        w <- w - alpha * m / (sqrt(v) + epsilon)
+
+    `torch.optim.Adam` adds epsilon to the bias-corrected root instead, i.e. uses an
+    epsilon `sqrt(1 - beta_2 ** t)` times smaller (about 30x at the first step), which
+    moves weights whose gradients are below about 1e-5 differently. lamina keeps Keras'
+    rule exactly while still running torch's fused Adam kernel (one kernel for all
+    parameters, on CPU, CUDA, MPS and XPU); elsewhere it runs torch's `foreach` Adam.
+
+    Args:
+        learning_rate: A non-negative float or a learning rate schedule.
+            Defaults to `0.001`.
+        beta_1: Float in `[0, 1)`, the decay of the first-moment average. Defaults to `0.9`.
+        beta_2: Float in `[0, 1)`, the decay of the second-moment average.
+            Defaults to `0.999`.
+        epsilon: Small non-negative float added to the root for numerical stability.
+            Defaults to `1e-7`.
+        amsgrad: Whether to divide by the running maximum of `v` (AMSGrad).
+            Defaults to `False`.
+        **kwargs: The arguments every optimizer shares; see `Optimizer`.
+
+    Slots:
+        momentum, velocity: One each per weight, same shape, zeros at first.
+        velocity_hat: Likewise, only when `amsgrad=True`.
+
+    Example:
+
+    >>> import torch
+    >>> from lamina import optimizers
+    >>> w = torch.nn.Parameter(torch.tensor([1.0, 2.0]))
+    >>> opt = optimizers.Adam(learning_rate=0.1)
+    >>> _ = opt.apply_gradients([(torch.tensor([0.5, -0.5]), w)])
+    >>> w.detach()  # the first step moves each weight by about learning_rate
+    tensor([0.9000, 2.1000])
+    """
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
+                 amsgrad=False, **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.beta_1 = check_float(beta_1, "beta_1", self, 0.0, 1.0, high_open=True)
+        self.beta_2 = check_float(beta_2, "beta_2", self, 0.0, 1.0, high_open=True)
+        self.epsilon = check_float(epsilon, "epsilon", self)
+        self.amsgrad = bool(amsgrad)
+
+    def build(self, params):
+        if self.built:
+            return
+        super().build(params)
+        self._fused = fused_kernels_support(self._params)
+        device = self._iterations.device
+        if not self._fused and device.type not in _CAPTURABLE_DEVICES:
+            self.built = False
+            raise ValueError(
+                f"`{type(self).__name__}` runs on torch's fused Adam kernel (float16, "
+                "bfloat16, float32 or float64 parameters on CPU, CUDA, MPS, XPU, HPU or MTIA) "
+                f"or its capturable foreach Adam (on {', '.join(_CAPTURABLE_DEVICES)}). "
+                f"Received parameters of dtype "
+                f"{', '.join(sorted({str(p.dtype) for p in self._params}))} on {device}. "
+                "Cast the model to float32 (`model.float()`) or move it to a supported device.")
+        self._momentums, self._velocities = self.add_optimizer_variables(
+            self._params, ["momentum", "velocity"])
+        self._velocity_hats = []
+        if self.amsgrad:
+            self._velocity_hats = self.add_optimizer_variables(self._params, "velocity_hat")
+        self._add_hidden_slot("torch_step", [
+            torch.full((), _UNCORRECTED_STEP, dtype=torch.float32, device=p.device)
+            for p in self._params])
+        self._betas = torch.tensor([self.beta_1, self.beta_2], device=device)
+        self._powers = torch.tensor([-1.0, 0.5], device=device)
+
+    def _alpha(self, learning_rate):
+        """Keras' bias-corrected rate for this step, on the device (no host sync)."""
+        corrections = 1 - torch.pow(self._betas, self._iterations + 1)  # 1 - beta_i ** t
+        # (1 - beta_1**t) ** -1 * (1 - beta_2**t) ** 0.5: 6 small ops, fewer than indexing.
+        return torch.pow(corrections, self._powers).prod() * learning_rate
+
+    def _foreach_update(self, grads, params, learning_rate, momentum, velocity,
+                        torch_step, velocity_hat=()):
+        torch_adam(params, grads, momentum, velocity, velocity_hat, torch_step,
+                   fused=self._fused, foreach=not self._fused, capturable=not self._fused,
+                   amsgrad=self.amsgrad, beta1=self.beta_1, beta2=self.beta_2,
+                   lr=self._alpha(learning_rate), weight_decay=0.0, eps=self.epsilon,
+                   maximize=False)
+
+    def get_config(self):
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,
+                "epsilon": self.epsilon, "amsgrad": self.amsgrad}

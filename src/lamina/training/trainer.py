@@ -1,0 +1,523 @@
+"""`Trainer`: `compile`, `fit`, `evaluate`, `predict` and the step functions of `Model`.
+
+`fit` reads top to bottom: data adapter -> callbacks -> epochs -> batches -> validation ->
+`on_epoch_end`. The step (`train_step`) runs forward, loss, backward, optimizer update and metric
+updates on the device; the loss and metrics accumulate there, and nothing in the loop reads them
+back except the callbacks that ask (the progress bar at a bounded rate, `History` once an epoch).
+Lines that synchronise host and device say so. See `training/README.md`.
+"""
+
+import numbers
+from collections.abc import MutableMapping
+
+import torch
+
+from lamina import metrics as metrics_module
+from lamina import optimizers
+from lamina.callbacks.callback_list import CallbackList
+from lamina.layers.keras_tensor import flatten, map_structure
+from lamina.layers.layer import Layer
+from lamina.training.compile_utils import CompileLoss, CompileMetrics
+from lamina.training.data_adapter import ArrayData, unpack_x_y_sample_weight
+from lamina.validation import received
+
+
+class Logs(MutableMapping):
+    """Batch logs: metric results computed only when a key is read (no work, no sync per step
+    unless a callback looks). Assigned keys override the metrics."""
+
+    def __init__(self, metrics, extra=None):
+        self._metrics = {m.name: m for m in metrics}
+        self._values = dict(extra or {})
+
+    def __getitem__(self, key):
+        if key in self._values:
+            return self._values[key]
+        return self._metrics[key].result()
+
+    def __setitem__(self, key, value):
+        self._values[key] = value
+
+    def __delitem__(self, key):
+        self._metrics.pop(key, None)
+        self._values.pop(key, None)
+
+    def __iter__(self):
+        return iter(sorted(set(self._metrics) | set(self._values)))
+
+    def __len__(self):
+        return len(set(self._metrics) | set(self._values))
+
+
+class Trainer:
+    """The training API of `Model` (mixed into it; not used on its own)."""
+
+    def __init__(self):
+        self._untracked(compiled=False, optimizer=None, loss=None, history=None,
+                        stop_training=False, _compile_loss=None, _compile_metrics=None,
+                        _loss_tracker=None, _output_loss_trackers=[], _step_plan=None)
+
+    def _untracked(self, **attributes):
+        """Set attributes that must not become submodules (metrics are nn.Modules, but their
+        state is not part of the model's weights)."""
+        for name, value in attributes.items():
+            object.__setattr__(self, name, value)
+
+    # -- compile --------------------------------------------------------------------------------
+    def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
+                weighted_metrics=None, run_eagerly=False, steps_per_execution=1,
+                jit_compile="auto", auto_scale_loss=True):
+        """Configure the model for training.
+
+        Args:
+            optimizer: Optimizer object or name. Defaults to `"rmsprop"`.
+            loss: Loss object, function or name; or a list/dict with one per output.
+            loss_weights: Optional scalar weights per output (list or dict).
+            metrics: List of metrics (objects, functions or names such as `"acc"`), or a dict or
+                list of lists with one list per output. `"accuracy"`/`"acc"` picks the binary,
+                categorical or sparse variant from the shapes, as in Keras.
+            weighted_metrics: Metrics that are weighted by `sample_weight`/`class_weight`.
+            run_eagerly: Accepted for compatibility; lamina always runs eagerly unless
+                `jit_compile=True`.
+            steps_per_execution: Must be 1 (lamina's steps have no per-call overhead to amortise).
+            jit_compile: `True` compiles the model's forward pass with `torch.compile`.
+                Defaults to `"auto"` (no compilation).
+        """
+        if steps_per_execution != 1:
+            raise ValueError("`compile` only supports `steps_per_execution=1` in lamina. "
+                             + received("steps_per_execution", steps_per_execution))
+        if jit_compile not in (True, False, "auto"):
+            raise ValueError("`compile` expects `jit_compile` to be True, False or 'auto'. "
+                             + received("jit_compile", jit_compile))
+        output_names = self.output_names
+        self._untracked(
+            optimizer=optimizers.get(optimizer),
+            loss=loss,
+            compiled=True,
+            stop_training=False,
+            _compile_loss=None if loss is None else CompileLoss(loss, loss_weights, output_names),
+            _compile_metrics=CompileMetrics(metrics, weighted_metrics, output_names),
+            _loss_tracker=metrics_module.Mean(name="loss"),
+            _output_loss_trackers=[metrics_module.Mean(name=f"{name}_loss")
+                                   for name in output_names] if len(output_names) > 1 else [],
+            _compile_config={"optimizer": optimizer, "loss": loss, "loss_weights": loss_weights,
+                             "metrics": metrics, "weighted_metrics": weighted_metrics,
+                             "run_eagerly": run_eagerly, "jit_compile": jit_compile},
+            _jit=jit_compile is True,
+            _step_plan=None,
+            _loss_layer_cache=None,
+        )
+
+    def _assert_compiled(self, method):
+        if not self.compiled:
+            raise RuntimeError(
+                f"You must call `compile()` before using the model in `{method}()`. `compile` "
+                "chooses the optimizer and the loss to minimise, e.g.\n"
+                "    model.compile(optimizer='adam', loss='categorical_crossentropy', "
+                "metrics=['acc'])"
+            )
+
+    @property
+    def metrics(self):
+        """The loss tracker(s) and the compiled metrics (built with the first batch)."""
+        if not self.compiled:
+            return []
+        found = [self._loss_tracker] + list(self._output_loss_trackers)
+        return found + list(self._compile_metrics.metrics)
+
+    @property
+    def metrics_names(self):
+        return [m.name for m in self.metrics]
+
+    def reset_metrics(self):
+        for metric in self.metrics:
+            metric.reset_state()
+
+    # -- the steps ------------------------------------------------------------------------------
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """The total loss of a batch: compiled losses (weighted per output) plus the losses the
+        layers added (`add_loss`, regularisers)."""
+        total = None
+        if self._compile_loss is not None:
+            y_true, y_pred = self._per_output(y, "y"), self._per_output(y_pred, "y_pred")
+            total, per_output = self._compile_loss(y_true, y_pred,
+                                                   self._per_output_weights(sample_weight))
+            for tracker, value in zip(self._output_loss_trackers, per_output):
+                tracker.update_state(value)
+        extra = [loss for layer in self._loss_layers() for loss in layer._losses]
+        extra += [regularizer(variable) for variable, regularizer in self._regularized_weights()]
+        if extra:
+            penalty = torch.stack([torch.as_tensor(e).sum() for e in extra]).sum()
+            total = penalty if total is None else total + penalty
+        if total is None:
+            raise ValueError("No loss to compute: `compile` received no `loss` and no layer added "
+                             "one. Pass `loss=` to `compile`.")
+        return total
+
+    def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        """Update the compiled metrics with a batch; return the logs (lazily read)."""
+        if self._compile_metrics._specs:
+            y_true, y_pred = self._per_output(y, "y"), self._per_output(y_pred, "y_pred")
+            if not self._compile_metrics.built:
+                with torch.inference_mode(False):  # metric state must outlive evaluate()
+                    self._compile_metrics.build(y_true, y_pred, y_pred[0].device)
+            self._compile_metrics.update_state(y_true, y_pred,
+                                               self._per_output_weights(sample_weight))
+        return self.get_metrics_result()
+
+    def get_metrics_result(self):
+        return Logs(self.metrics)
+
+    def train_step(self, data):
+        """One optimisation step on a batch `(x, y, sample_weight)`; returns the logs.
+
+        Override to customise training, as in Keras (`self.compute_loss`, `self.optimizer`,
+        `self.compute_metrics` are available)."""
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        self.optimizer.zero_grad()
+        y_pred = self(x, training=True)
+        loss = self.compute_loss(x, y, y_pred, sample_weight, training=True)
+        self._loss_tracker.update_state(loss, sample_weight=_batch_size(x))
+        if loss.requires_grad:  # False only for a model with nothing to train
+            loss.backward()
+            self.optimizer.step()
+        for variable, constraint in self._step_plan["constraints"]:
+            with torch.no_grad():
+                variable.copy_(constraint(variable))
+        return self.compute_metrics(x, y, y_pred, sample_weight)
+
+    def test_step(self, data):
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        y_pred = self(x, training=False)
+        loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
+        self._loss_tracker.update_state(loss, sample_weight=_batch_size(x))
+        return self.compute_metrics(x, y, y_pred, sample_weight)
+
+    def predict_step(self, data):
+        x, _, _ = unpack_x_y_sample_weight(data)
+        return self(x, training=False)
+
+    # -- fit ------------------------------------------------------------------------------------
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
+            validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
+            sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
+            validation_batch_size=None, validation_freq=1):
+        """Train the model for `epochs` epochs on `x`/`y`.
+
+        Args:
+            x: Input data: a numpy array, torch tensor, pandas object, Python list, or a list/dict
+                of these for several inputs.
+            y: Targets, in the same kinds (one per output for several outputs).
+            batch_size: Samples per step. Defaults to 32.
+            epochs: Index of the last epoch (training runs from `initial_epoch`). Defaults to 1.
+            verbose: 0 (silent), 1 (progress bar), 2 (one line per epoch) or `"auto"` (1).
+            callbacks: List of `keras.callbacks.Callback`.
+            validation_split: Fraction of the data (taken from its END, before shuffling) held
+                out for validation. Defaults to 0.
+            validation_data: `(x_val, y_val)` or `(x_val, y_val, sample_weight_val)`.
+            shuffle: Shuffle the samples every epoch (`"batch"`: shuffle whole batches).
+                Defaults to `True`.
+            class_weight: Dict `{class index: weight}` scaling each sample's loss.
+            sample_weight: Array of per-sample loss weights.
+            initial_epoch: Epoch to start from (to resume training). Defaults to 0.
+            steps_per_epoch: Batches per epoch; the stream of batches then continues across
+                epochs. Defaults to `None` (one pass over the data).
+            validation_steps: Batches of validation data per validation. Defaults to all.
+            validation_batch_size: Defaults to `batch_size`.
+            validation_freq: Validate every this many epochs, or at the epochs (1-based) in a
+                list. Defaults to 1.
+
+        Returns:
+            A `History` whose `history` maps each log key to its per-epoch values.
+        """
+        self._assert_compiled("fit")
+        batch_size = 32 if batch_size is None else batch_size
+        epochs = _check_count(epochs, "epochs", allow_zero=True)
+        verbose = _check_verbose(verbose)
+        data = self._adapt(x, y, sample_weight, batch_size, class_weight)
+        if validation_data is not None:
+            val_x, val_y, val_w = unpack_x_y_sample_weight(validation_data)
+            val_data = self._adapt(val_x, val_y, val_w, validation_batch_size or batch_size)
+        elif validation_split:
+            data, val_data = data.split(validation_split)
+            val_data.batch_size = validation_batch_size or batch_size
+        else:
+            val_data = None
+        self._prepare(data)
+        steps = data.num_batches if steps_per_epoch is None else _check_count(
+            steps_per_epoch, "steps_per_epoch")
+        callbacks = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0,
+                                 model=self, verbose=verbose, epochs=epochs, steps=steps)
+        batches = _BatchStream(data, shuffle, steps_per_epoch)
+        self.stop_training = False
+        callbacks.on_train_begin()
+        epoch_logs = {}
+        for epoch in range(initial_epoch, epochs):
+            self.reset_metrics()
+            callbacks.on_epoch_begin(epoch)
+            logs = None
+            for step, batch in enumerate(batches.epoch()):
+                callbacks.on_train_batch_begin(step)
+                logs = self.train_step(batch)
+                callbacks.on_train_batch_end(step, logs)
+                if self.stop_training:
+                    break
+            epoch_logs = _to_floats(logs if logs is not None else self.get_metrics_result())
+            if val_data is not None and _should_validate(epoch, validation_freq):
+                val_logs = self._run_evaluation(val_data, validation_steps, callbacks=None)
+                epoch_logs.update({f"val_{key}": value for key, value in val_logs.items()})
+            callbacks.on_epoch_end(epoch, epoch_logs)
+            if self.stop_training:
+                break
+        callbacks.on_train_end(epoch_logs)
+        return callbacks.history
+
+    # -- evaluate / predict -----------------------------------------------------------------------
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
+                 steps=None, callbacks=None, return_dict=False):
+        """The loss and metrics of the model on `x`/`y`.
+
+        Returns:
+            The loss (a float) when there are no metrics; otherwise `[loss, *metrics]` in
+            `metrics_names` order, or a dict when `return_dict=True`.
+        """
+        self._assert_compiled("evaluate")
+        verbose = _check_verbose(verbose)
+        data = self._adapt(x, y, sample_weight, 32 if batch_size is None else batch_size)
+        self._prepare(data)
+        total = data.num_batches if steps is None else min(steps, data.num_batches)
+        callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
+                                 verbose=verbose, epochs=1, steps=total)
+        logs = self._run_evaluation(data, steps, callbacks)
+        if return_dict:
+            return logs
+        values = [logs[name] for name in self.metrics_names if name in logs]
+        return values[0] if len(values) == 1 else values
+
+    def _run_evaluation(self, data, steps, callbacks):
+        self.reset_metrics()
+        if callbacks is not None:
+            callbacks.on_test_begin()
+        logs = None
+        with torch.inference_mode():
+            for step, batch in enumerate(data.batches()):
+                if steps is not None and step >= steps:
+                    break
+                if callbacks is not None:
+                    callbacks.on_test_batch_begin(step)
+                logs = self.test_step(batch)
+                if callbacks is not None:
+                    callbacks.on_test_batch_end(step, logs)
+            logs = _to_floats(logs if logs is not None else self.get_metrics_result())
+        if callbacks is not None:
+            callbacks.on_test_end(logs)
+        return logs
+
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        """The model's outputs for `x`, as numpy arrays (in the structure of the outputs).
+
+        Each batch's output is moved to the host as soon as it is computed, so memory on the
+        device stays bounded by one batch."""
+        verbose = _check_verbose(verbose)
+        data = self._adapt(x, None, None, 32 if batch_size is None else batch_size)
+        self._prepare(data, need_optimizer=False)
+        total = data.num_batches if steps is None else min(steps, data.num_batches)
+        callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
+                                 verbose=verbose, epochs=1, steps=total)
+        callbacks.on_predict_begin()
+        outputs = []
+        with torch.inference_mode():
+            for step, batch in enumerate(data.batches()):
+                if step >= total:
+                    break
+                callbacks.on_predict_batch_begin(step)
+                out = self.predict_step(batch)
+                outputs.append(map_structure(lambda t: t.to("cpu", non_blocking=True), out))
+                callbacks.on_predict_batch_end(step, {"outputs": out})
+        if not outputs:
+            raise ValueError("`predict` received no data: `x` has 0 samples.")
+        if outputs[0] is not None and any(t.device.type == "cuda" for t in flatten(out)):
+            torch.cuda.synchronize()  # host sync: the non-blocking copies must have landed
+        callbacks.on_predict_end()
+        flat = [flatten(o) for o in outputs]
+        joined = iter([torch.cat(parts).numpy() for parts in zip(*flat)])
+        return map_structure(lambda _: next(joined), outputs[0])
+
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
+        """One training step on one batch; metrics accumulate across calls (Keras 3)."""
+        self._assert_compiled("train_on_batch")
+        data = self._adapt(x, y, sample_weight, batch_size=_num_samples(x),
+                           class_weight=class_weight)
+        self._prepare(data)
+        logs = _to_floats(self.train_step(data.first_batch(data.num_samples)))
+        return self._logs_result(logs, return_dict)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        self._assert_compiled("test_on_batch")
+        data = self._adapt(x, y, sample_weight, batch_size=_num_samples(x))
+        self._prepare(data)
+        with torch.inference_mode():
+            logs = _to_floats(self.test_step(data.first_batch(data.num_samples)))
+        return self._logs_result(logs, return_dict)
+
+    def predict_on_batch(self, x):
+        data = self._adapt(x, None, None, batch_size=_num_samples(x))
+        self._prepare(data, need_optimizer=False)
+        with torch.inference_mode():
+            out = self.predict_step(data.first_batch(data.num_samples))
+        return map_structure(lambda t: t.cpu().numpy(), out)
+
+    def _logs_result(self, logs, return_dict):
+        if return_dict:
+            return logs
+        values = [logs[name] for name in self.metrics_names if name in logs]
+        return values[0] if len(values) == 1 else values
+
+    # -- plumbing -------------------------------------------------------------------------------
+    def _device(self):
+        from lamina import config
+
+        for parameter in self.parameters():
+            return parameter.device
+        return config.device()
+
+    def _adapt(self, x, y, sample_weight, batch_size, class_weight=None):
+        data = ArrayData(x, y, sample_weight, batch_size=batch_size,
+                         input_dtypes=self._input_dtypes(), class_weight=class_weight,
+                         device=self._device())
+        self._check_input_shapes(data.x)
+        return data
+
+    def _input_dtypes(self):
+        inputs = getattr(self, "inputs", None)
+        return [t.dtype for t in inputs] if inputs else None
+
+    def _check_input_shapes(self, x):
+        inputs = getattr(self, "inputs", None)
+        if not inputs:
+            return
+        try:
+            flat = self._graph.flatten_inputs(x)
+        except ValueError:
+            raise
+        for index, (tensor, spec) in enumerate(zip(flat, inputs)):
+            shape = tuple(tensor.shape)
+            if len(shape) != len(spec.shape) or any(
+                s is not None and s != d for s, d in zip(spec.shape[1:], shape[1:])
+            ):
+                layer = self._first_layer_for(index)
+                raise ValueError(
+                    f'Input {index} of layer "{layer}" is incompatible with the layer: expected '
+                    f"shape={spec.shape}, found shape={shape}"
+                )
+
+    def _first_layer_for(self, index):
+        layers = [layer for layer in self.layers if type(layer).__name__ != "InputLayer"]
+        return layers[0].name if layers else self.name
+
+    def _prepare(self, data, need_optimizer=True):
+        """Build the model (deferred shapes) and the optimizer before the first step."""
+        if not self.built or not _all_built(self):
+            x, _, _ = data.first_batch()
+            with torch.no_grad():
+                self(x, training=False)  # runs once to create lazily built weights
+        if need_optimizer and self._step_plan is None:
+            parameters = list(self.parameters())
+            self.optimizer.build(parameters)
+            constraints = [(v, c) for m in self.modules() if isinstance(m, Layer)
+                           for v, c in m._constrained]
+            self._untracked(_step_plan={"constraints": constraints})
+        for metric in self.metrics:
+            metric.to(data.device)
+
+    def _loss_layers(self):
+        plan = self.__dict__.get("_loss_layer_cache")
+        if plan is None:
+            plan = [m for m in self.modules() if isinstance(m, Layer)]
+            object.__setattr__(self, "_loss_layer_cache", plan)
+        return plan
+
+    def _regularized_weights(self):
+        return [pair for layer in self._loss_layers() for pair in layer._regularized]
+
+    def _per_output(self, value, argument):
+        """A model output structure (or targets in it) as a list in output order."""
+        names = self.output_names
+        if isinstance(value, dict):
+            return [value[name] for name in names]
+        if isinstance(value, (list, tuple)) and len(names) > 1:
+            if len(value) != len(names):
+                raise ValueError(f"The model has {len(names)} outputs ({names}) but `{argument}` "
+                                 f"has {len(value)} entries.")
+            return list(value)
+        return [value]
+
+    def _per_output_weights(self, sample_weight):
+        count = len(self.output_names)
+        if sample_weight is None or (count > 1 and isinstance(sample_weight, (list, tuple, dict))):
+            return [None] * count if sample_weight is None else self._per_output(
+                sample_weight, "sample_weight")
+        return [sample_weight] * count
+
+
+class _BatchStream:
+    """Batches for each epoch; with `steps_per_epoch`, one stream that continues across epochs
+    (a new shuffled pass starts whenever the previous one is used up)."""
+
+    def __init__(self, data, shuffle, steps_per_epoch):
+        self.data, self.shuffle, self.steps = data, shuffle, steps_per_epoch
+        self._iterator = None
+
+    def epoch(self):
+        if self.steps is None:
+            yield from self.data.batches(self.shuffle)
+            return
+        for _ in range(self.steps):
+            batch = next(self._iterator, None) if self._iterator is not None else None
+            if batch is None:
+                self._iterator = self.data.batches(self.shuffle)
+                batch = next(self._iterator)
+            yield batch
+
+
+def _all_built(model):
+    return all(m.built for m in model.modules() if isinstance(m, Layer))
+
+
+def _batch_size(x):
+    return flatten(x)[0].shape[0]
+
+
+def _num_samples(x):
+    first = flatten(x)[0]
+    return len(first) if hasattr(first, "__len__") else 1
+
+
+def _to_floats(logs):
+    """Read the logs back from the device (a host sync)."""
+    return {key: float(value) for key, value in logs.items()}
+
+
+def _should_validate(epoch, freq):
+    if isinstance(freq, int):
+        return (epoch + 1) % freq == 0
+    return epoch + 1 in freq
+
+
+def _check_count(value, argument, allow_zero=False):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < (
+        0 if allow_zero else 1
+    ):
+        kind = "non-negative" if allow_zero else "positive"
+        raise ValueError(f"`fit` expects `{argument}` to be a {kind} integer. "
+                         + received(argument, value))
+    return int(value)
+
+
+def _check_verbose(verbose):
+    if verbose == "auto":
+        return 1
+    if verbose not in (0, 1, 2):
+        raise ValueError("`verbose` must be 0, 1, 2 or 'auto'. " + received("verbose", verbose))
+    return verbose
+

@@ -1,0 +1,154 @@
+"""Smoke tests for `benchmarks/fit_throughput.py`: every runner trains, and they agree.
+
+The runners are a benchmark's measuring sticks, so the tests check that they compute the same
+thing: the same starting model (against a numpy forward pass) and, without shuffling or
+dropout, the same epoch loss and accuracy. The `lamina` runner joins in once `import lamina`
+provides `Sequential`; until then its cases are skipped.
+"""
+
+import argparse
+import importlib.util
+import json
+import pathlib
+import statistics
+import sys
+import types
+
+import numpy as np
+import pytest
+import torch
+
+_BENCHMARKS = pathlib.Path(__file__).resolve().parents[2] / "benchmarks"
+_SPEC = importlib.util.spec_from_file_location("fit_throughput", _BENCHMARKS / "fit_throughput.py")
+fit_throughput = importlib.util.module_from_spec(_SPEC)
+_SPEC.loader.exec_module(fit_throughput)
+workloads = sys.modules["workloads"]  # imported by fit_throughput from the benchmarks folder
+
+ROWS = 256
+CPU = torch.device("cpu")
+ALL_RUNNERS = list(fit_throughput.RUNNERS)
+
+
+@pytest.fixture(autouse=True)
+def _seeded(monkeypatch):
+    torch.manual_seed(0)
+    monkeypatch.setenv("LAMINA_DEVICE", "cpu")  # undone after each test
+
+
+def _runner(name, workload):
+    if name == "lamina" and fit_throughput.lamina_problem() is not None:
+        pytest.skip(f"lamina runner not ready: {fit_throughput.lamina_problem()}")
+    weights = workloads.initial_weights(workload, seed=0)
+    return fit_throughput.RUNNERS[name](workload, weights, CPU)
+
+
+def test_fraud_table_has_the_real_shape_and_positive_rate():
+    x, y = workloads.load_fraud()
+    assert x.shape == (227_845, 29) and y.shape == (227_845, 1)
+    assert x.dtype == np.float32 and y.dtype == np.float32
+    assert set(np.unique(y)) == {0.0, 1.0}
+    assert y.mean() == pytest.approx(0.0017, abs=1e-5)
+    assert abs(x.mean()) < 0.01 and x.std() == pytest.approx(1.0, abs=0.01)
+    x_head, y_head = workloads.load_fraud(max_rows=100)
+    np.testing.assert_array_equal(x_head, x[:100])
+    np.testing.assert_array_equal(y_head, y[:100])
+
+
+def test_mnist_is_scaled_and_one_hot():
+    x, y = workloads.load_mnist(max_rows=ROWS)
+    with np.load(workloads.MNIST_PATH, allow_pickle=False) as raw:
+        images, labels = raw["x_train"][:ROWS], raw["y_train"][:ROWS]
+    np.testing.assert_allclose(x, images.reshape(ROWS, 784) / 255.0, rtol=1e-6)
+    np.testing.assert_array_equal(y.argmax(axis=1), labels)
+    np.testing.assert_array_equal(y.sum(axis=1), np.ones(ROWS))
+
+
+def test_initial_weights_are_glorot_uniform_kernels_and_zero_biases():
+    weights = workloads.initial_weights(workloads.WORKLOADS["mnist_mlp"], seed=3)
+    kernel, bias, _, last_bias = weights
+    limit = np.sqrt(6.0 / (784 + 1000))
+    assert kernel.shape == (784, 1000) and np.abs(kernel).max() <= limit
+    assert kernel.std() == pytest.approx(limit / np.sqrt(3.0), rel=0.01)  # uniform's std
+    assert not bias.any() and not last_bias.any()
+    again = workloads.initial_weights(workloads.WORKLOADS["mnist_mlp"], seed=3)
+    np.testing.assert_array_equal(kernel, again[0])
+
+
+@pytest.mark.parametrize("runner_name", ALL_RUNNERS)
+@pytest.mark.parametrize("workload_name", list(workloads.WORKLOADS))
+def test_runner_starts_from_the_shared_model_and_trains(runner_name, workload_name):
+    workload = workloads.WORKLOADS[workload_name]
+    runner = _runner(runner_name, workload)
+    x, y = workload.load(ROWS)
+    expected = workloads.reference_forward(workload, workloads.initial_weights(workload), x)
+    np.testing.assert_allclose(runner.predict(x), expected, atol=1e-5)
+    history = runner.fit(x, y, epochs=3)
+    assert len(history) == 3
+    for epoch in history:
+        assert np.isfinite(epoch["loss"]) and 0.0 <= epoch["acc"] <= 1.0
+    # Not epoch by epoch: torch's default RMSprop (no bias correction) overshoots at first.
+    assert history[-1]["loss"] < history[0]["loss"]
+
+
+@pytest.mark.parametrize("workload_name", ["mnist_mlp", "fraud"])
+def test_runners_report_the_same_epoch_without_shuffle(workload_name):
+    workload = workloads.WORKLOADS[workload_name]
+    x, y = workload.load(ROWS)
+    expert = _runner("torch_expert", workload).fit(x, y, epochs=1, shuffle=False)[0]
+    names = ["torch_idiomatic"]
+    if fit_throughput.lamina_problem() is None:
+        names.append("lamina")
+    for name in names:
+        other = _runner(name, workload).fit(x, y, epochs=1, shuffle=False)[0]
+        assert other["loss"] == pytest.approx(expert["loss"], rel=2e-3), name
+        assert other["acc"] == pytest.approx(expert["acc"], abs=2.0 / ROWS), name
+
+
+def test_main_prints_tables_and_writes_json(tmp_path, capsys):
+    output = tmp_path / "result.json"
+    returned = fit_throughput.main([
+        "--workloads", "fraud", "mnist_mlp", "--runners", "torch_expert", "torch_idiomatic",
+        "--repeats", "2", "--epochs", "1", "--max-rows", "128",
+        "--threads", str(torch.get_num_threads()), "--output", str(output)])
+    written = json.loads(output.read_text())
+    assert written == json.loads(json.dumps(returned))
+    assert written["machine"]["torch"] == torch.__version__
+    assert [entry["workload"] for entry in written["workloads"]] == ["fraud", "mnist_mlp"]
+    for entry in written["workloads"]:
+        assert entry["samples"] == 128 and entry["ratios"] == {}
+        for row in entry["runners"].values():
+            assert len(row["runs"]) == 2
+            assert row["samples_per_s"] == pytest.approx(statistics.median(row["runs"]))
+    printed = capsys.readouterr().out
+    assert "fraud: 128 samples, batch 2000" in printed and "torch_idiomatic" in printed
+
+
+def test_ratios_divide_lamina_by_each_peer(monkeypatch):
+    class StandIn(fit_throughput.TorchExpert):  # plays lamina so ratios exist without it
+        name = "lamina"
+
+    monkeypatch.setitem(fit_throughput.RUNNERS, "lamina", StandIn)
+    workload = workloads.WORKLOADS["mnist_mlp"]
+    result = fit_throughput.benchmark_workload(
+        workload, ["lamina", "torch_expert", "torch_idiomatic"], CPU, epochs=1, repeats=1,
+        max_rows=ROWS, seed=0)
+    rates = {name: row["samples_per_s"] for name, row in result["runners"].items()}
+    for peer, target in [("torch_expert", 0.95), ("torch_idiomatic", 1.5)]:
+        ratio = result["ratios"][f"lamina/{peer}"]
+        assert ratio["value"] == pytest.approx(rates["lamina"] / rates[peer])
+        assert ratio["target"] == target and ratio["met"] == (ratio["value"] >= target)
+    table = fit_throughput.format_table(result, CPU, 2)
+    assert "lamina/torch_idiomatic" in table and "target >= 1.50x" in table
+
+
+def test_lamina_runner_explains_a_missing_package(monkeypatch):
+    monkeypatch.setitem(sys.modules, "lamina", types.ModuleType("lamina"))
+    workload = workloads.WORKLOADS["fraud"]
+    with pytest.raises(RuntimeError, match="`lamina.Sequential` does not exist yet"):
+        fit_throughput.Lamina(workload, workloads.initial_weights(workload), CPU)
+
+
+@pytest.mark.parametrize("text", ["0", "-2", "two"])
+def test_positive_int_rejects_other_values(text):
+    with pytest.raises(argparse.ArgumentTypeError, match="expected a positive integer"):
+        fit_throughput.positive_int(text)

@@ -1,0 +1,20 @@
+import pytest
+
+from lamina import registry
+from lamina.validation import validate_choice, validate_positive_int, validate_shape
+
+
+def test_lookup_lists_names_and_the_closest_match():
+    with pytest.raises(ValueError, match=r"Unknown loss: 'mse2'. Did you mean 'mse'\? Valid "
+                       "names are: .*mean_squared_error"):
+        registry.lookup("keras.losses", "mse2", "loss")
+
+
+def test_validators_follow_the_template():
+    with pytest.raises(ValueError, match=r"`Thing` expects `units` to be a positive integer. "
+                       r"Received: units=True \(of type bool\)."):
+        validate_positive_int(True, "units", "Thing")
+    with pytest.raises(ValueError, match="expects `mode` to be one of 'a', 'b'"):
+        validate_choice("c", "mode", ("a", "b"))
+    assert validate_shape(3, "shape") == (3,)
+    assert validate_shape([None, 2], "shape") == (None, 2)
