@@ -30,9 +30,8 @@ ALL_RUNNERS = list(fit_throughput.RUNNERS)
 
 
 @pytest.fixture(autouse=True)
-def _seeded(monkeypatch):
-    torch.manual_seed(0)
-    monkeypatch.setenv("LAMINA_DEVICE", "cpu")  # undone after each test
+def _lamina_on_cpu(monkeypatch):
+    monkeypatch.setenv("LAMINA_DEVICE", "cpu")  # the Lamina runner sets it; undone after each test
 
 
 def _runner(name, workload):

@@ -224,15 +224,17 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
     if from_logits:
         loss = F.binary_cross_entropy_with_logits(y_pred, y_true, reduction="none")
     elif logits is not None:
+        # Clipping p = sigmoid(z) to [lo, hi] is clamping z to [logit(lo), logit(hi)] (sigmoid
+        # is monotonic), so Keras' clipped loss and its gradients are BCE-with-logits of the
+        # clamped logits: two kernels instead of a dozen.
         log_lo, log_hi, log_1m_hi, log_1m_lo = _log_clip_bounds(logits.dtype)
-        log_p = F.logsigmoid(logits)  # log(p); log(1 - p) = log(p) - logits
-        loss = -(y_true * log_p.clamp(log_lo, log_hi)
-                 + (1.0 - y_true) * (log_p - logits).clamp(log_1m_hi, log_1m_lo))
+        loss = F.binary_cross_entropy_with_logits(
+            logits.clamp(log_lo - log_1m_lo, log_hi - log_1m_hi), y_true, reduction="none")
     else:
         eps = config.epsilon()
         p = y_pred.clamp(eps, 1.0 - eps)
         loss = -(y_true * p.log() + (1.0 - y_true) * (1.0 - p).log())
-    return loss.mean(dim=axis)
+    return loss.squeeze(axis) if loss.shape[axis] == 1 else loss.mean(dim=axis)  # a view for 1
 
 
 @register("keras.losses")

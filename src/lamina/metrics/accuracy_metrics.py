@@ -41,7 +41,7 @@ def binary_accuracy(y_true, y_pred, threshold=0.5):
     """
     y_pred = convert_pred(y_pred, like=y_true)
     y_true, y_pred = squeeze_or_expand_to_same_rank(_labels(y_true, y_pred), y_pred)
-    return (y_true == (y_pred > threshold).to(y_true.dtype)).to(_floatx())
+    return (y_pred > threshold).eq(y_true).to(_floatx())  # eq promotes bool: one kernel
 
 
 @register("keras.metrics")

@@ -36,7 +36,10 @@ def reduce_to_samplewise_values(values, sample_weight, reduce_fn, dtype):
         if weight_ndim > 1:
             sample_weight = reduce_fn(sample_weight, dim=list(range(1, weight_ndim)))
     if values.dim() > 1:
-        values = reduce_fn(values, dim=list(range(1, values.dim())))
+        if values.numel() == values.shape[0]:  # (batch, 1, ...): a view, not a reduction
+            values = values.reshape(values.shape[0])
+        else:
+            values = reduce_fn(values, dim=list(range(1, values.dim())))
     return values, sample_weight
 
 
@@ -91,8 +94,18 @@ class Mean(Metric):
         self.total = self.add_variable((), "zeros", name="total")
         self.count = self.add_variable((), "zeros", name="count")
 
-    @torch.no_grad()
     def update_state(self, values, sample_weight=None):
+        if (isinstance(sample_weight, (int, float)) and isinstance(values, torch.Tensor)
+                and values.dim() == 0 and values.device == self.total.device):
+            # The training loop's loss tracker, every step: the batch's mean loss weighted by
+            # the batch size. Two in-place kernels, no autograd, no host sync.
+            self.total.add_(values.detach(), alpha=sample_weight)
+            self.count.add_(sample_weight)
+            return
+        self._update_state(values, sample_weight)
+
+    @torch.no_grad()
+    def _update_state(self, values, sample_weight):
         values, sample_weight = reduce_to_samplewise_values(
             self._on_state_device(values), sample_weight, torch.mean, self._torch_dtype)
         self.total.add_(values.sum())
@@ -143,7 +156,7 @@ class MeanMetricWrapper(Mean):
         values = self._fn(y_true, y_pred, **self._fn_kwargs)
         sample_weight = apply_mask(as_weight(sample_weight, self._torch_dtype, values.device),
                                    mask, self._torch_dtype, "sum")
-        return super().update_state(values, sample_weight=sample_weight)
+        return self._update_state(values, sample_weight)
 
     def get_config(self):
         return {**super().get_config(), "fn": registry.serialize(self._fn), **self._fn_kwargs}

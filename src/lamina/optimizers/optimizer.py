@@ -10,8 +10,8 @@ comes from `step()` (gradients in `p.grad`, the torch convention) or from
 
 Every stage is a handful of list-wide `torch._foreach_*` ops (or one fused torch kernel) on
 the parameters' device. The learning rate lives in a 0-d float32 tensor on that device and
-`iterations` in a 0-d int64 tensor, so an update never reads a value back to the host, and
-a step captured in a CUDA graph or compiled stays correct when either changes.
+`iterations` in a 0-d int64 tensor, so an update never reads a value back to the host and a
+`torch.compile`d step is not recompiled when the rate changes.
 
 Subclasses create their slots in `build` with `add_optimizer_variables` and implement the
 rule in `_foreach_update(grads, params, learning_rate, **slots)`, which receives each
@@ -443,7 +443,7 @@ class Optimizer:
             if len(missing) == len(grads):
                 raise ValueError(f"`{owner}.apply` received no gradient for any variable "
                                  "(all are None). Is the loss connected to the weights?")
-            names = [getattr(params[i], "name", f"#{i}") for i in missing]
+            names = [getattr(params[i], "name", None) or f"#{i}" for i in missing]
             warnings.warn(f"Gradients do not exist for variables {names} when minimizing the "
                           "loss; they are left unchanged.", stacklevel=2)
             keep = [i for i, g in enumerate(grads) if g is not None]
@@ -481,7 +481,7 @@ class Optimizer:
 
     def _clip(self, grads):
         if self.clipnorm:  # per tensor: g * c / max(||g||, c), Keras' order of operations
-            norms = torch._foreach_norm(grads)
+            norms = torch._foreach_norm(grads, 2, dtype=torch.float32)
             clipped = torch._foreach_mul(grads, self.clipnorm)
             torch._foreach_div_(clipped, torch._foreach_maximum(norms, self.clipnorm))
             return clipped

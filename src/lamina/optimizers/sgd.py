@@ -23,8 +23,9 @@ class SGD(Optimizer):
     change of rate torch rescales the whole accumulated velocity at once where Keras
     carries the old steps over, and the stored slot differs (torch's `b` is
     `-m / learning_rate`). lamina computes Keras' rule, slot included, with torch's fused
-    SGD kernel (one kernel for all parameters) fed the scaled gradient
-    `learning_rate * g`.
+    SGD kernel (one kernel for all parameters; torch's `foreach` SGD where no fused kernel
+    exists). With momentum the kernel is fed the scaled gradients `learning_rate * g`:
+    one more pass over the gradients than `torch.optim.SGD(fused=True)`.
 
     Args:
         learning_rate: A non-negative float or a learning rate schedule.
@@ -64,19 +65,20 @@ class SGD(Optimizer):
         self._fused = fused_kernels_support(self._params)
 
     def _foreach_update(self, grads, params, learning_rate, momentum=()):
+        buffers = list(momentum) or [None] * len(params)
+        if self._fused and not momentum:  # w <- w - learning_rate * g: one fused pass
+            torch_sgd(params, grads, buffers, fused=True, weight_decay=0.0, momentum=0.0,
+                      lr=learning_rate, dampening=0.0, nesterov=False, maximize=False)
+            return
         # torch's SGD with `maximize=True` and learning rate -1, fed `learning_rate * g`,
         # computes Keras' rule: its buffer becomes `momentum * m - learning_rate * g` (Keras'
-        # `m`, same sign) and its step `w -= -1 * m` (or the Nesterov form). The fused
-        # kernel takes the scaling as `grad_scale` (it divides by it): one kernel, no copy.
-        buffers = list(momentum) or [None] * len(params)
-        common = dict(weight_decay=0.0, momentum=self.momentum, lr=-1.0, dampening=0.0,
-                      nesterov=self.nesterov, maximize=True)
-        if self._fused:
-            torch_sgd(params, grads, buffers, fused=True,
-                      grad_scale=torch.reciprocal(learning_rate), **common)
-        else:
-            torch_sgd(params, torch._foreach_mul(grads, learning_rate), buffers,
-                      foreach=True, **common)
+        # `m`, same sign) and its step `w -= -1 * m` (or the Nesterov form). Its
+        # `grad_scale` argument could carry the rate without this copy, but the fused kernel
+        # then unscales the caller's gradients in place.
+        torch_sgd(params, torch._foreach_mul(grads, learning_rate), buffers,
+                  fused=self._fused, foreach=not self._fused, weight_decay=0.0,
+                  momentum=self.momentum, lr=-1.0, dampening=0.0, nesterov=self.nesterov,
+                  maximize=True)
 
     def get_config(self):
         return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}

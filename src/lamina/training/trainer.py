@@ -179,7 +179,7 @@ class Trainer:
         loss = self.compute_loss(x, y, y_pred, sample_weight, training=True)
         self._loss_tracker.update_state(loss, sample_weight=_batch_size(x))
         if loss.requires_grad:  # False only for a model with nothing to train
-            loss.backward()
+            self.optimizer.scale_loss(loss).backward()
             self.optimizer.step()
         for variable, constraint in self._step_plan["constraints"]:
             with torch.no_grad():

@@ -68,6 +68,14 @@ def make_inputs():
     return as32(weights), [as32(step) for step in grads]
 
 
+def as_list(array):
+    """Nested lists of the shortest decimals that read back as the same float32 values."""
+    array = np.asarray(array, dtype="float32")
+    if array.ndim == 0:
+        return float(np.format_float_positional(array[()], unique=True, trim="-"))
+    return [as_list(a) for a in array]
+
+
 def run_case(keras, class_name, kwargs, weights, grads):
     kwargs = dict(kwargs)
     learning_rates = kwargs.pop("learning_rates", None)
@@ -79,8 +87,8 @@ def run_case(keras, class_name, kwargs, weights, grads):
             optimizer.learning_rate = learning_rates[step]
         optimizer.apply_gradients(zip([keras.ops.convert_to_tensor(g) for g in step_grads],
                                       variables))
-        steps.append([np.asarray(v).tolist() for v in variables])
-    slots = [np.asarray(v).tolist() for v in optimizer.variables[2:]]
+        steps.append([as_list(v) for v in variables])
+    slots = [as_list(v) for v in optimizer.variables[2:]]
     return {"optimizer": class_name, "kwargs": kwargs, "learning_rates": learning_rates,
             "weights": steps, "slots": slots,
             "slot_names": [v.name for v in optimizer.variables[2:]]}
@@ -92,8 +100,8 @@ def main():
     weights, grads = make_inputs()
     fixture = {
         "keras_version": keras.__version__,
-        "initial_weights": [w.tolist() for w in weights],
-        "grads": [[g.tolist() for g in step] for step in grads],
+        "initial_weights": [as_list(w) for w in weights],
+        "grads": [[as_list(g) for g in step] for step in grads],
         "cases": [run_case(keras, name, kwargs, weights, grads) for name, kwargs in CASES],
     }
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "optimizers_golden.json")

@@ -82,12 +82,13 @@ class Dense(Layer):
         self.built = True
 
     def call(self, inputs):
-        if self.bias is None:
-            outputs = torch.matmul(inputs, self.kernel)
+        kernel, bias = self.kernel, self.bias  # each read goes through nn.Module.__getattr__
+        if bias is None:
+            outputs = torch.matmul(inputs, kernel)
         elif inputs.dim() == 2:
-            outputs = torch.addmm(self.bias, inputs, self.kernel)  # one BLAS call, bias fused
+            outputs = torch.addmm(bias, inputs, kernel)  # one BLAS call, bias fused
         else:
-            outputs = torch.matmul(inputs, self.kernel) + self.bias  # (batch, ..., units)
+            outputs = torch.matmul(inputs, kernel) + bias  # (batch, ..., units)
         return self.activation(outputs)
 
     def get_config(self):
