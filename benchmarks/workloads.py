@@ -134,7 +134,7 @@ WORKLOADS = {
     "fraud": Workload(
         name="fraud", inputs=FRAUD_FEATURES, hidden=((10, "tanh"), (5, "tanh")), outputs=1,
         output_activation="sigmoid", dropout=0.0, optimizer="adam", batch_size=2000,
-        epochs=5, targets={"torch_expert": 0.9}, load=load_fraud),
+        epochs=1, targets={"torch_expert": 0.9}, load=load_fraud),
 }
 
 

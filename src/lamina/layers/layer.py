@@ -319,24 +319,19 @@ class Layer(nn.Module):
             kwargs.pop("training", None)
         elif training is None:
             kwargs["training"] = CALL_CONTEXT.training
-        if training is None:
-            outputs = self._checked_call(args, kwargs)
-        else:  # an explicit training flag holds for every layer called inside this one
-            previous, CALL_CONTEXT.training = CALL_CONTEXT.training, training
-            try:
-                outputs = self._checked_call(args, kwargs)
-            finally:
-                CALL_CONTEXT.training = previous
+        previous = CALL_CONTEXT.training
+        if training is not None:  # an explicit flag holds for every layer called inside this one
+            CALL_CONTEXT.training = training
+        try:  # zero-cost unless raised
+            outputs = nn.Module.__call__(self, *args, **kwargs)
+        except RuntimeError as error:  # explain shape mismatches
+            self._raise_if_incompatible(args, kwargs, error)
+            raise
+        finally:
+            CALL_CONTEXT.training = previous
         if self.activity_regularizer is not None:
             self._losses.append(self.activity_regularizer(outputs) / outputs.shape[0])
         return outputs
-
-    def _checked_call(self, args, kwargs):
-        try:
-            return nn.Module.__call__(self, *args, **kwargs)
-        except RuntimeError as error:  # zero-cost unless raised: explain shape mismatches
-            self._raise_if_incompatible(args, kwargs, error)
-            raise
 
     def _raise_if_incompatible(self, args, kwargs, error):
         first = args[0] if args else next(iter(kwargs.values()))

@@ -220,6 +220,9 @@ class Loss:
         y_true = convert_true(y_true, y_pred, self._torch_dtype)
         losses = self.call(y_true, y_pred)
         mask = combine_masks(in_mask, getattr(losses, "_keras_mask", None))
+        if (mask is None and sample_weight is None and losses.dtype == self._torch_dtype
+                and self.reduction in ("sum_over_batch_size", "mean") and losses.numel()):
+            return losses.mean()  # the training loop's common case, without the weighting
         return reduce_weighted_values(losses, sample_weight, mask, self.reduction,
                                       self._torch_dtype)
 

@@ -39,16 +39,25 @@ def binary_accuracy(y_true, y_pred, threshold=0.5):
     tensor([[1.],
             [0.]])
     """
+    return _binary_matches(y_true, y_pred, threshold).to(_floatx())
+
+
+def _binary_matches(y_true, y_pred, threshold=0.5):
+    """`binary_accuracy` as booleans: the metric classes sum these without a float cast."""
     y_pred = convert_pred(y_pred, like=y_true)
     y_true, y_pred = squeeze_or_expand_to_same_rank(_labels(y_true, y_pred), y_pred)
-    return (y_pred > threshold).eq(y_true).to(_floatx())  # eq promotes bool: one kernel
+    return (y_pred > threshold).eq(y_true)  # eq promotes the bools: one kernel
 
 
 @register("keras.metrics")
 def categorical_accuracy(y_true, y_pred):
     """1 where the argmax of one-hot `y_true` equals the argmax of `y_pred`, else 0."""
+    return _categorical_matches(y_true, y_pred).to(_floatx())
+
+
+def _categorical_matches(y_true, y_pred):
     y_pred = convert_pred(y_pred, like=y_true)
-    return (_labels(y_true, y_pred).argmax(dim=-1) == y_pred.argmax(dim=-1)).to(_floatx())
+    return _labels(y_true, y_pred).argmax(dim=-1) == y_pred.argmax(dim=-1)
 
 
 @register("keras.metrics")
@@ -61,11 +70,15 @@ def sparse_categorical_accuracy(y_true, y_pred):
     ...                             torch.tensor([[0.1, 0.6, 0.3], [0.05, 0.95, 0.0]]))
     tensor([0., 1.])
     """
+    return _sparse_categorical_matches(y_true, y_pred).to(_floatx())
+
+
+def _sparse_categorical_matches(y_true, y_pred):
     y_pred = convert_pred(y_pred, like=y_true)
     y_true = _labels(y_true, y_pred)
     if y_true.dim() == y_pred.dim() and y_true.shape[-1] == 1:
         y_true = y_true.squeeze(-1)  # (batch, 1) labels
-    return (y_true == y_pred.argmax(dim=-1)).to(_floatx())
+    return y_true == y_pred.argmax(dim=-1)
 
 
 def _in_top_k(targets, predictions, k):
@@ -142,7 +155,7 @@ class BinaryAccuracy(_BuiltinMeanMetric):
     """
 
     def __init__(self, name="binary_accuracy", dtype=None, threshold=0.5):
-        super().__init__(binary_accuracy, name, dtype, threshold=threshold)
+        super().__init__(_binary_matches, name, dtype, threshold=threshold)
         self._direction = "up"
 
 
@@ -151,7 +164,7 @@ class CategoricalAccuracy(_BuiltinMeanMetric):
     """How often the argmax matches one-hot labels (`categorical_accuracy` averaged)."""
 
     def __init__(self, name="categorical_accuracy", dtype=None):
-        super().__init__(categorical_accuracy, name, dtype)
+        super().__init__(_categorical_matches, name, dtype)
         self._direction = "up"
 
 
@@ -167,7 +180,7 @@ class SparseCategoricalAccuracy(_BuiltinMeanMetric):
     """
 
     def __init__(self, name="sparse_categorical_accuracy", dtype=None):
-        super().__init__(sparse_categorical_accuracy, name, dtype)
+        super().__init__(_sparse_categorical_matches, name, dtype)
         self._direction = "up"
 
 

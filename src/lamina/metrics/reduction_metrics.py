@@ -150,10 +150,18 @@ class MeanMetricWrapper(Mean):
         if found is not None and found[0] == "keras.losses":
             self._direction = "down"  # a loss: lower is better (EarlyStopping's "auto" mode)
 
-    @torch.no_grad()
     def update_state(self, y_true, y_pred, sample_weight=None):
         mask = getattr(y_pred, "_keras_mask", None)
+        if isinstance(y_pred, torch.Tensor) and y_pred.requires_grad:
+            y_pred = y_pred.detach()  # cheaper than a no_grad context; metrics need no graph
         values = self._fn(y_true, y_pred, **self._fn_kwargs)
+        if (sample_weight is None and mask is None and values.dim() >= 1
+                and values.numel() == values.shape[0] and values.device == self.total.device
+                and getattr(values, "_keras_mask", None) is None):
+            # One value per sample, unweighted (every training step of the usual metrics).
+            self.total.add_(values.sum(dtype=self._torch_dtype))
+            self.count.add_(values.shape[0])
+            return None
         sample_weight = apply_mask(as_weight(sample_weight, self._torch_dtype, values.device),
                                    mask, self._torch_dtype, "sum")
         return self._update_state(values, sample_weight)

@@ -1,6 +1,8 @@
 """Adam, by Keras 3's rule, run by torch's fused Adam kernel."""
 
-import numpy as np
+import math
+import struct
+
 import torch
 from torch.optim.adam import adam as torch_adam
 
@@ -13,6 +15,15 @@ from lamina.optimizers.optimizer import MODULE, Optimizer, check_float, fused_ke
 # torch's corrections exactly 1 (beta**(2**64) underflows to 0, and `s + 1 == s` in float32),
 # and lamina passes Keras' corrected rate `alpha` as the kernel's learning rate tensor.
 _UNCORRECTED_STEP = 2.0 ** 64
+
+
+def _round_f32(value):
+    """`value` rounded to the nearest float32 (plain Python: cheaper than numpy scalars)."""
+    return struct.unpack("f", struct.pack("f", value))[0]
+
+
+def _round_f64(value):
+    return value
 _CAPTURABLE_DEVICES = ("cuda", "xpu", "hpu", "xla")
 
 
@@ -116,12 +127,12 @@ class Adam(Optimizer):
                 self._host_step = int(self._iterations)  # host sync, only after outside writes
             step = self._host_step = self._host_step + 1
             self._seen_version = self._iterations._version + 1  # the base class adds 1 next
-            # In the correction's dtype (float32 unless the weights are float64), as Keras.
-            cast = np.float64 if self._betas.dtype == torch.float64 else np.float32
-            one, step = cast(1), cast(step)
-            alpha = (cast(self._learning_rate_value) * np.sqrt(one - cast(self.beta_2) ** step)
-                     / (one - cast(self.beta_1) ** step))
-            return float(alpha)
+            # Rounded as Keras computes it, in the correction's dtype (float32 unless the
+            # weights are float64): each operation's result rounded to that dtype.
+            r = _round_f64 if self._betas.dtype == torch.float64 else _round_f32
+            b1, b2 = r(self.beta_1), r(self.beta_2)
+            return r(r(r(self._learning_rate_value) * r(math.sqrt(r(1.0 - r(b2 ** step)))))
+                     / r(1.0 - r(b1 ** step)))
         corrections = 1 - torch.pow(self._betas, self._iterations + 1)  # 1 - beta_i ** t
         # (1 - beta_1**t) ** -1 * (1 - beta_2**t) ** 0.5: 6 small ops, fewer than indexing.
         alpha = torch.pow(corrections, self._powers).prod() * learning_rate

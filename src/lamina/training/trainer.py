@@ -166,6 +166,7 @@ class Trainer:
         return self.get_metrics_result()
 
     def get_metrics_result(self):
+        """The logs of the metrics so far: a mapping whose values are computed when read."""
         return Logs(self.metrics)
 
     def train_step(self, data):
