@@ -6,10 +6,10 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test bench clean
 
+# torch is pinned to the 2.13.0 CPU build first, so resolving `torch>=2.4` later installs nothing
+# more (a plain `torch` would pull a CUDA build of several GB).
 $(STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	# The CPU build of torch 2.13.0; pinned here so a plain `torch` does not pull a CUDA build.
 	$(PY) -m pip install --quiet torch==2.13.0
 	$(PY) -m pip install --quiet -e ".[test]"
 	touch $(STAMP)

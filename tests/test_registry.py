@@ -18,3 +18,20 @@ def test_validators_follow_the_template():
         validate_choice("c", "mode", ("a", "b"))
     assert validate_shape(3, "shape") == (3,)
     assert validate_shape([None, 2], "shape") == (None, 2)
+
+
+def test_serialize_functions_and_objects_in_keras_form():
+    from lamina import losses
+
+    def my_metric(y_true, y_pred):
+        return y_pred
+
+    assert registry.serialize(losses.mean_squared_error) == {
+        "module": "keras.losses", "class_name": "function", "config": "mean_squared_error",
+        "registered_name": "function"}
+    assert registry.serialize(my_metric)["config"] == "my_metric"
+    config = registry.serialize(losses.Huber(delta=2.0))
+    assert config["class_name"] == "Huber" and config["config"]["delta"] == 2.0
+    assert registry.deserialize(config, "keras.losses", "loss").get_config() == config["config"]
+    with pytest.raises(TypeError, match="Expected a loss config dict"):
+        registry.deserialize("huber", "keras.losses", "loss")

@@ -59,17 +59,26 @@ def unknown_name_error(kind, name, valid):
 
 
 def serialize(obj):
-    """Keras 3's dict form of a registered object: module, class_name, config."""
+    """Keras 3's dict form of an object: `module`, `class_name`, `config`, `registered_name`.
+
+    A function is written as Keras writes one: `class_name` "function" and its name as the
+    config. An object must have `get_config`. Unregistered (custom) objects get
+    `registered_name` `"Custom>Name"`, as Keras' `register_keras_serializable` default package.
+    """
     found = registered_name(obj)
-    if found is None:
-        module, class_name = type(obj).__module__, type(obj).__name__
-        registered = f"Custom>{class_name}"
+    is_function = callable(obj) and not hasattr(obj, "get_config")
+    if found is not None:
+        (module, name), registered = found, None
+    elif is_function:
+        module, name = getattr(obj, "__module__", None), getattr(obj, "__name__", repr(obj))
+        registered = None
     else:
-        (module, class_name), registered = found, None
-    if isinstance(obj, type) or callable(obj) and not hasattr(obj, "get_config"):
-        return {"module": module, "class_name": "function", "config": class_name,
+        module, name = type(obj).__module__, type(obj).__name__
+        registered = f"Custom>{name}"
+    if is_function:
+        return {"module": module, "class_name": "function", "config": name,
                 "registered_name": registered or "function"}
-    return {"module": module, "class_name": class_name, "config": obj.get_config(),
+    return {"module": module, "class_name": name, "config": obj.get_config(),
             "registered_name": registered}
 
 

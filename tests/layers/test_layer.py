@@ -247,3 +247,22 @@ def test_input_validation():
         keras.Input((3,), sparse=True)
     with pytest.raises(TypeError, match="cannot be used as a Python bool"):
         bool(keras.Input((3,)))
+
+
+def test_more_argument_errors_name_the_argument():
+    with pytest.raises(ValueError, match="expects `name` to be a non-empty string"):
+        keras.layers.Dense(2, name="a/b")
+    with pytest.raises(ValueError, match="does not support `lora_rank`"):
+        keras.layers.Dense(2, lora_rank=4)
+    with pytest.raises(ValueError, match="needs the last dimension of its input to be known"):
+        keras.layers.Dense(2)(keras.Input((None,)))
+    with pytest.raises(ValueError, match="expects `data_format` to be one of"):
+        keras.layers.Flatten(data_format="nhwc")
+    with pytest.raises(ValueError, match="does not support `input_tensor`"):
+        keras.layers.InputLayer(shape=(2,), input_tensor=torch.ones(1, 2))
+    with pytest.raises(TypeError, match="cannot be converted to a numpy array"):
+        np.asarray(keras.Input((2,)))
+    with pytest.raises(TypeError, match="was called without inputs"):
+        keras.layers.Dense(2)()
+    with pytest.raises(RuntimeError, match="is not connected"):
+        keras.layers.Dense(2).output

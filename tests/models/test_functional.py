@@ -130,3 +130,23 @@ def test_model_without_call_explains_both_ways():
 
     with pytest.raises(NotImplementedError, match="subclassed model defines `call"):
         Empty()(torch.ones(1, 2))
+
+
+def test_model_argument_errors():
+    a = keras.Input((2,))
+    out = Dense(1)(a)
+    with pytest.raises(TypeError, match="at most 2 positional arguments"):
+        keras.Model(a, out, "name")
+    model = keras.Model(a, out)
+    with pytest.raises(ValueError, match="exactly one of `name` or `index`"):
+        model.get_layer()
+    with pytest.raises(ValueError, match="only has 2 layers"):
+        model.get_layer(index=5)
+    assert model.get_layer(index=-1) is model.layers[-1]
+
+    class Sub(keras.Model):
+        def call(self, x):
+            return x
+
+    with pytest.raises(RuntimeError, match="has no defined output shape"):
+        Sub().output_shape

@@ -67,3 +67,16 @@ def test_state_dict_round_trip_between_models():
     torch.testing.assert_close(first(x), second(x))
     assert list(first.state_dict()) == ["_layers.dense.kernel", "_layers.dense.bias",
                                         "_layers.dense_1.kernel", "_layers.dense_1.bias"]
+
+
+def test_sequential_structure_errors():
+    with pytest.raises(ValueError, match="needs an `input_shape`"):
+        keras.Sequential([Dense(2)]).build()
+    last = Dense(2)
+    model = keras.Sequential([keras.Input((3,)), last])
+    with pytest.raises(ValueError, match="can only be the first entry"):
+        model.add(keras.Input((3,)))
+    split = keras.layers.Lambda(lambda x: [x, x])
+    with pytest.raises(ValueError, match="should have a single output tensor"):
+        model.add(split)
+    assert model.layers == [last] and model.output_shape == (None, 2)  # left as it was

@@ -292,3 +292,42 @@ def test_verbose_2_prints_one_line_per_epoch(capsys):
     lines = [line for line in capsys.readouterr().out.splitlines() if line.strip()]
     assert lines[0] == "Epoch 1/2" and lines[2] == "Epoch 2/2"
     assert lines[1].startswith("1/1 - ") and " - acc: " in lines[1] and " - loss: " in lines[1]
+
+
+def test_compile_and_data_argument_errors():
+    x, y, labels = data(10)
+    model = mlp()
+    with pytest.raises(ValueError, match="only supports `steps_per_execution=1`"):
+        model.compile(optimizer="adam", loss="mse", steps_per_execution=4)
+    with pytest.raises(ValueError, match="`jit_compile` to be True, False or 'auto'"):
+        model.compile(optimizer="adam", loss="mse", jit_compile="yes")
+    with pytest.raises(TypeError, match="expects `metrics` to be a list or a dict"):
+        model.compile(optimizer="adam", loss="mse", metrics="acc")
+    model.compile(optimizer="adam")
+    with pytest.raises(ValueError, match="No loss to compute"):
+        model.fit(x, y, verbose=0)
+    model.compile(optimizer="adam", loss="categorical_crossentropy")
+    with pytest.raises(TypeError, match="`class_weight` must be a dict"):
+        model.fit(x, y, class_weight=[1, 2, 3], verbose=0)
+    with pytest.raises(ValueError, match="`fit` expects `steps_per_epoch` to be a positive"):
+        model.fit(x, y, steps_per_epoch=0, verbose=0)
+    with pytest.raises(ValueError, match="leaves no samples"):
+        model.fit(x[:1], y[:1], validation_split=0.5, verbose=0)
+    with pytest.raises(ValueError, match="`predict` received no data"):
+        model.predict(x[:0], verbose=0)
+    with pytest.raises(ValueError, match="Data is expected to be in format"):
+        model.fit(x, y, validation_data=(x, y, None, None), verbose=0)
+    with pytest.raises(ValueError, match="`x` is required"):
+        model.fit(None, y, verbose=0)
+
+
+def test_multi_output_argument_errors():
+    a = keras.Input((2,))
+    model = keras.Model(a, [Dense(1, name="p")(a), Dense(1, name="q")(a)])
+    with pytest.raises(ValueError, match="expects `loss_weights` to have one entry per output"):
+        model.compile(optimizer="sgd", loss="mse", loss_weights=[1.0])
+    model.compile(optimizer="sgd", loss="mse")
+    with pytest.raises(ValueError, match=r"has 2 outputs \(\['p', 'q'\]\) but `y` has 3"):
+        model.fit(np.ones((4, 2)), [np.ones((4, 1))] * 3, verbose=0)
+    with pytest.raises(ValueError, match="only supported for models with a single output"):
+        model.fit(np.ones((4, 2)), [np.ones((4, 1))] * 2, class_weight={0: 1.0}, verbose=0)
