@@ -38,7 +38,9 @@ def test_build_on_first_call_creates_weights_in_keras_layout():
     layer(torch.ones(2, 3))
     assert layer.built
     assert [w.path for w in layer.weights] == ["dense/kernel", "dense/bias"]
-    assert layer.kernel.shape == (3, 4) and isinstance(layer.kernel, torch.nn.Parameter)
+    assert layer.kernel.keras_shape == (3, 4) and isinstance(layer.kernel, torch.nn.Parameter)
+    assert layer.kernel.shape == (4, 3)  # stored in torch's layout, for F.linear
+    assert [w.shape for w in layer.get_weights()] == [(3, 4), (4,)]
     assert [name for name, _ in layer.named_parameters()] == ["kernel", "bias"]
 
 
@@ -57,10 +59,12 @@ def test_dense_numerics_match_formula():
     layer = keras.layers.Dense(3, activation="relu")
     x = torch.randn(5, 4)
     out = layer(x)
-    expected = torch.relu(x @ layer.kernel + layer.bias)
+    kernel = torch.from_numpy(layer.get_weights()[0])  # Keras layout (input_dim, units)
+    expected = torch.relu(x @ kernel + layer.bias)
     torch.testing.assert_close(out, expected)
     x3 = torch.randn(2, 6, 4)
-    torch.testing.assert_close(layer(x3), torch.relu(x3 @ layer.kernel + layer.bias))
+    torch.testing.assert_close(layer(x3), torch.relu(x3 @ kernel + layer.bias))
+    torch.testing.assert_close(layer.kernel.keras_view(), kernel)
 
 
 def test_set_weights_roundtrip_and_errors():

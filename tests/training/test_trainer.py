@@ -331,3 +331,14 @@ def test_multi_output_argument_errors():
         model.fit(np.ones((4, 2)), [np.ones((4, 1))] * 3, verbose=0)
     with pytest.raises(ValueError, match="only supported for models with a single output"):
         model.fit(np.ones((4, 2)), [np.ones((4, 1))] * 2, class_weight={0: 1.0}, verbose=0)
+
+
+def test_constraints_apply_in_keras_layout_after_each_step():
+    model = keras.Sequential([keras.Input((6,)), Dense(4, kernel_constraint=keras.constraints.MaxNorm(0.5))])
+    model.compile(optimizer=keras.optimizers.SGD(1.0), loss="mse")
+    x = np.random.default_rng(1).normal(size=(32, 6)).astype("float32")
+    model.fit(x, np.full((32, 4), 10.0), epochs=2, verbose=0)
+    kernel = model.get_weights()[0]  # (input_dim, units): MaxNorm(axis=0) bounds each unit
+    assert kernel.shape == (6, 4)
+    assert np.all(np.linalg.norm(kernel, axis=0) <= 0.5 + 1e-5)
+    assert np.linalg.norm(kernel, axis=0).max() > 0.45  # the constraint was active

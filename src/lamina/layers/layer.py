@@ -146,7 +146,7 @@ class Layer(nn.Module):
     # -- weights ------------------------------------------------------------------------------
     def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, autocast=True,
                    regularizer=None, constraint=None, aggregation="none",
-                   overwrite_with_gradient=False, name=None):
+                   overwrite_with_gradient=False, name=None, keras_permutation=None):
         """Create a weight of this layer, registered as a parameter (a buffer if not trainable).
 
         Args:
@@ -158,6 +158,9 @@ class Layer(nn.Module):
             regularizer: Regularizer object or name, adding to `layer.losses`. Defaults to `None`.
             constraint: Constraint applied after each optimizer step. Defaults to `None`.
             name: Name of the weight, e.g. `"kernel"`. Defaults to `"variable"`.
+            keras_permutation: lamina only: store the weight in another layout, the one for
+                which `stored.permute(keras_permutation)` is Keras' layout (see `Variable`).
+                `shape` and the initializer stay in Keras' layout. Defaults to `None`.
 
         Returns:
             The new `Variable`.
@@ -176,8 +179,10 @@ class Layer(nn.Module):
             key = unique_suffix(key)
         with real_weights_context(), torch.inference_mode(False), torch.no_grad():
             value = initializers.initialize(initializer, shape, dtype, config.device())
+            if keras_permutation is not None:  # initialised in Keras' layout, stored in torch's
+                value = value.permute(tuple(np.argsort(keras_permutation))).contiguous()
         variable = Variable(value, trainable=trainable and self._trainable, name=name,
-                            path=f"{self.name}/{name}")
+                            path=f"{self.name}/{name}", keras_permutation=keras_permutation)
         if trainable:
             self.register_parameter(key, variable)
         else:
@@ -279,11 +284,11 @@ class Layer(nn.Module):
     def losses(self):
         """Losses added in the last call (`add_loss`, activity regularisers) and weight
         regularisation terms, of this layer and its sublayers."""
-        found = list(self._losses) + [reg(var) for var, reg in self._regularized]
+        found = list(self._losses) + [reg(var.keras_view()) for var, reg in self._regularized]
         for module in self.modules():
             if module is not self and isinstance(module, Layer):
                 found.extend(module._losses)
-                found.extend(reg(var) for var, reg in module._regularized)
+                found.extend(reg(var.keras_view()) for var, reg in module._regularized)
         return found
 
     # -- build and call -----------------------------------------------------------------------

@@ -5,9 +5,12 @@ non-trainable ones (e.g. moving statistics) as buffers, so `state_dict`, `.to(de
 `torch.compile` and DDP see them as usual while Keras code can still call `assign`, `numpy()`,
 read `name`, `path` and `trainable`.
 
-A layer that stores a weight in another layout than Keras' (e.g. convolution kernels as
-`(out, in, kh, kw)`) sets `keras_permutation`: the permutation that turns the stored tensor into
-Keras' layout. `get_weights`/`set_weights` and saving convert through it; nothing else does.
+A layer that stores a weight in another layout than Keras' (Dense kernels as torch's
+`(units, input_dim)`, convolution kernels as `(out, in, kh, kw)`: the layouts torch's kernels
+are fastest with) sets `keras_permutation`: the permutation that turns the stored tensor into
+Keras' layout. The Keras-facing API speaks Keras' layout (`numpy()`, `assign`, `keras_shape`,
+`get_weights`/`set_weights`, the repr, saving); torch's attributes (`.shape`, `state_dict`)
+speak the stored layout.
 """
 
 import numpy as np
@@ -55,6 +58,11 @@ class Variable(torch.nn.Parameter):
         if self.keras_permutation is None:
             return tuple(self.shape)
         return tuple(self.shape[i] for i in self.keras_permutation)
+
+    def keras_view(self):
+        """This weight in Keras' layout, as a view that stays in the autograd graph (for
+        regularizers and user code written against Keras' shapes)."""
+        return self if self.keras_permutation is None else self.permute(self.keras_permutation)
 
     def keras_value(self):
         """A detached tensor in Keras' layout."""

@@ -86,7 +86,11 @@ def carry_logits(source, target, transform):
 
 def convert_true(y_true, y_pred, dtype=None):
     """`y_true` as a tensor on `y_pred`'s device, cast to `dtype` (default: `y_pred.dtype`)."""
-    return torch.as_tensor(y_true, dtype=dtype or y_pred.dtype, device=y_pred.device)
+    dtype = dtype or y_pred.dtype
+    if isinstance(y_true, torch.Tensor) and y_true.dtype == dtype and \
+            y_true.device == y_pred.device:
+        return y_true  # the training loop's case: no dispatch at all
+    return torch.as_tensor(y_true, dtype=dtype, device=y_pred.device)
 
 
 def squeeze_or_expand_to_same_rank(x1, x2, expand_rank_1=True):

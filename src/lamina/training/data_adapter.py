@@ -194,19 +194,20 @@ class ArrayData:
         return self.device if self.resident else torch.device("cpu")
 
     def _deliver(self, t):
-        if t is None:
-            return None
         return t if self.resident else t.to(self.device, non_blocking=True)
 
     def _slice(self, start, stop):
-        take = lambda t: self._deliver(None if t is None else t[start:stop])  # noqa: E731
-        return (map_structure(take, self.x), map_structure(take, self.y),
-                map_structure(take, self.sample_weight))
+        return self._take(lambda t: self._deliver(t[start:stop]))
 
     def _gather(self, indices):
-        take = lambda t: self._deliver(None if t is None else t.index_select(0, indices))  # noqa: E731
-        return (map_structure(take, self.x), map_structure(take, self.y),
-                map_structure(take, self.sample_weight))
+        return self._take(lambda t: self._deliver(t.index_select(0, indices)))
+
+    def _take(self, take):
+        """`(x, y, sample_weight)` with `take` applied to every array (a plain tensor directly:
+        this runs every step)."""
+        return tuple(None if part is None else take(part) if isinstance(part, torch.Tensor)
+                     else map_structure(take, part)
+                     for part in (self.x, self.y, self.sample_weight))
 
     def first_batch(self, size=2):
         return self._slice(0, min(size, self.num_samples))

@@ -145,7 +145,8 @@ class Trainer:
             for tracker, value in zip(self._output_loss_trackers, per_output):
                 tracker.update_state(value)
         extra = [loss for layer in self._loss_layers() for loss in layer._losses]
-        extra += [regularizer(variable) for variable, regularizer in self._regularized_weights()]
+        extra += [regularizer(variable.keras_view())
+                  for variable, regularizer in self._regularized_weights()]
         if extra:
             penalty = torch.stack([torch.as_tensor(e).sum() for e in extra]).sum()
             total = penalty if total is None else total + penalty
@@ -183,8 +184,8 @@ class Trainer:
             self.optimizer.scale_loss(loss).backward()
             self.optimizer.step()
         for variable, constraint in self._step_plan["constraints"]:
-            with torch.no_grad():
-                variable.copy_(constraint(variable))
+            with torch.no_grad():  # constraints are written for Keras' layout
+                variable.assign(constraint(variable.keras_view()))
         return self.compute_metrics(x, y, y_pred, sample_weight)
 
     def test_step(self, data):
