@@ -94,7 +94,8 @@ class Layer(nn.Module):
         super().__init__()
         if name is not None and (not isinstance(name, str) or not name or "/" in name):
             raise ValueError(f"`{type(self).__name__}` expects `name` to be a non-empty string "
-                             f"without '/'. Received: name={name!r} (of type {type(name).__name__}).")
+                             f"without '/'. Received: name={name!r} "
+                             f"(of type {type(name).__name__}).")
         self.name = name or unique_name(to_snake_case(type(self).__name__))
         self._trainable = bool(trainable)
         self._dtype = config.torch_dtype(dtype)
@@ -234,7 +235,8 @@ class Layer(nn.Module):
                 f"length {len(weights)}, but the layer was expecting {len(own)} weights."
             )
         for variable, value in zip(own, weights):
-            shape = variable.keras_shape if isinstance(variable, Variable) else tuple(variable.shape)
+            shape = (variable.keras_shape if isinstance(variable, Variable)
+                     else tuple(variable.shape))
             if tuple(np.shape(value)) != shape:
                 raise ValueError(
                     f"Layer '{self.name}' weight shape {shape} is not compatible with provided "

@@ -118,7 +118,8 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, expand
         widths.append(width)
         current += width
     table = rich.table.Table(
-        *[rich.table.Column(name, justify=j, width=w) for name, j, w in zip(header, justify, widths)],
+        *[rich.table.Column(name, justify=j, width=w)
+          for name, j, w in zip(header, justify, widths)],
         width=line_length, show_lines=True,
     )
     if layer_range is not None:
@@ -131,7 +132,8 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, expand
 
     def rows(layer, level=0):
         prefix = "   " * level + "└ " if level else ""
-        name = f"{prefix}{rich.markup.escape(layer.name)} ({rich.markup.escape(type(layer).__name__)})"
+        kind = rich.markup.escape(type(layer).__name__)
+        name = f"{prefix}{rich.markup.escape(layer.name)} ({kind})"
         if not layer.built:
             params = "0 (unbuilt)"
         else:

@@ -398,10 +398,7 @@ class Trainer:
         inputs = getattr(self, "inputs", None)
         if not inputs:
             return
-        try:
-            flat = self._graph.flatten_inputs(x)
-        except ValueError:
-            raise
+        flat = self._graph.flatten_inputs(x)
         for index, (tensor, spec) in enumerate(zip(flat, inputs)):
             shape = tuple(tensor.shape)
             if len(shape) != len(spec.shape) or any(

@@ -12,7 +12,6 @@ same calls on `lamina.utils.Progbar`.
 import contextlib
 import io
 import json
-import math
 import os
 import re
 import types
