@@ -343,10 +343,10 @@ def parse_args(argv=None):
                         default=list(WORKLOADS), help="Defaults to all.")
     parser.add_argument("--runners", nargs="+", choices=list(RUNNERS),
                         help="Defaults to all; lamina is skipped with a note if not importable.")
-    parser.add_argument("--repeats", type=positive_int, default=3,
-                        help="Timed repeats per runner; the median is reported. Defaults to 3.")
+    parser.add_argument("--repeats", type=positive_int, default=7,
+                        help="Timed repeats per runner; the median is reported. Defaults to 7.")
     parser.add_argument("--epochs", type=positive_int,
-                        help="Timed epochs per repeat. Defaults to 1 (mnist), 5 (fraud).")
+                        help="Timed epochs per repeat. Defaults to 1.")
     parser.add_argument("--max-rows", type=positive_int,
                         help="Train on the first rows only, for quick runs.")
     parser.add_argument("--threads", type=positive_int, default=cores,
