@@ -80,3 +80,15 @@ def test_sequential_structure_errors():
     with pytest.raises(ValueError, match="should have a single output tensor"):
         model.add(split)
     assert model.layers == [last] and model.output_shape == (None, 2)  # left as it was
+
+
+def test_config_round_trip_rebuilds_an_equal_model():
+    model = keras.Sequential([keras.Input((3,)), Dense(4, activation="relu", name="h"),
+                              keras.layers.Dropout(0.1, name="drop"), Dense(2, name="out")],
+                             name="stack")
+    clone = keras.Sequential.from_config(model.get_config())
+    assert clone.name == "stack" and [layer.name for layer in clone.layers] == ["h", "drop", "out"]
+    assert clone.get_config() == model.get_config()
+    clone.set_weights(model.get_weights())
+    x = torch.randn(5, 3)
+    torch.testing.assert_close(clone(x), model(x))

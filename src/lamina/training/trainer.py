@@ -12,8 +12,8 @@ from collections.abc import MutableMapping
 
 import torch
 
+from lamina import config, optimizers
 from lamina import metrics as metrics_module
-from lamina import optimizers
 from lamina.callbacks.callback_list import CallbackList
 from lamina.layers.keras_tensor import flatten, map_structure
 from lamina.layers.layer import Layer
@@ -377,8 +377,6 @@ class Trainer:
 
     # -- plumbing -------------------------------------------------------------------------------
     def _device(self):
-        from lamina import config
-
         for parameter in self.parameters():
             return parameter.device
         return config.device()
@@ -404,13 +402,13 @@ class Trainer:
             if len(shape) != len(spec.shape) or any(
                 s is not None and s != d for s, d in zip(spec.shape[1:], shape[1:])
             ):
-                layer = self._first_layer_for(index)
+                layer = self._first_layer_name()
                 raise ValueError(
                     f'Input {index} of layer "{layer}" is incompatible with the layer: expected '
                     f"shape={spec.shape}, found shape={shape}"
                 )
 
-    def _first_layer_for(self, index):
+    def _first_layer_name(self):
         layers = [layer for layer in self.layers if type(layer).__name__ != "InputLayer"]
         return layers[0].name if layers else self.name
 
