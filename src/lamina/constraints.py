@@ -182,10 +182,7 @@ def deserialize(config, custom_objects=None):
         config: A dict as written by `serialize`, or a registered name.
         custom_objects: Optional dict mapping names to custom classes. Defaults to `None`.
     """
-    if isinstance(config, str):
-        config = {"class_name": config, "config": {}}
-    found = registry.deserialize(config, _MODULE, "constraint", custom_objects)
-    return found() if isinstance(found, type) else found
+    return registry.get(config, _MODULE, "constraint", custom_objects)
 
 
 def get(identifier):
@@ -207,13 +204,4 @@ def get(identifier):
     >>> get("non_neg")
     NonNeg()
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, (str, dict)):
-        return deserialize(identifier)
-    if isinstance(identifier, type):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise TypeError("`constraints.get` expects `identifier` to be a string, a config dict, a "
-                    "class or a callable. " + received("identifier", identifier))
+    return registry.get(identifier, _MODULE, "constraint")

@@ -95,3 +95,24 @@ def deserialize(config, module, kind, custom_objects=None):
     if not (custom_objects and key in custom_objects):
         key = class_name
     return lookup(module, key, kind, custom_objects).from_config(inner or {})
+
+
+def get(identifier, module, kind, custom_objects=None):
+    """Resolve a user's `identifier` for an object of the family `module` (e.g. what a layer
+    receives as `kernel_constraint=`): `None` stays `None`; a name or Keras' dict form is
+    deserialised; a class is instantiated with its defaults; any other callable is returned as
+    is. A class found by name or config is instantiated too."""
+    if identifier is None:
+        return None
+    if isinstance(identifier, (str, dict)):
+        if isinstance(identifier, str):
+            identifier = {"class_name": identifier, "config": {}}
+        identifier = deserialize(identifier, module, kind, custom_objects)
+    if isinstance(identifier, type):
+        return identifier()
+    if callable(identifier):
+        return identifier
+    family = module.rsplit(".", 1)[-1]
+    raise TypeError(f"`{family}.get` expects `identifier` to be a string, a config dict, a "
+                    f"class or a callable. Received: identifier={identifier!r} "
+                    f"(of type {type(identifier).__name__}).")

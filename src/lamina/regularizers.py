@@ -185,10 +185,7 @@ def deserialize(config, custom_objects=None):
         config: A dict as written by `serialize`, or a registered name.
         custom_objects: Optional dict mapping names to custom classes. Defaults to `None`.
     """
-    if isinstance(config, str):
-        config = {"class_name": config, "config": {}}
-    found = registry.deserialize(config, _MODULE, "regularizer", custom_objects)
-    return found() if isinstance(found, type) else found
+    return registry.get(config, _MODULE, "regularizer", custom_objects)
 
 
 def get(identifier):
@@ -210,16 +207,7 @@ def get(identifier):
     >>> get("l1_l2")
     L1L2(l1=0.01, l2=0.01)
     """
-    if identifier is None:
-        return None
     if isinstance(identifier, str) and identifier == "l1_l2":
         # Keras documents `"l1_l2"` as both factors at 0.01 (Keras 2's `l1_l2()` defaults).
         return L1L2(l1=0.01, l2=0.01)
-    if isinstance(identifier, (str, dict)):
-        return deserialize(identifier)
-    if isinstance(identifier, type):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise TypeError("`regularizers.get` expects `identifier` to be a string, a config dict, a "
-                    "class or a callable. " + received("identifier", identifier))
+    return registry.get(identifier, _MODULE, "regularizer")

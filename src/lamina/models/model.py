@@ -177,6 +177,7 @@ class Model(Trainer, Layer):
 
 
 def _key(name):
+    """A layer's key among the model's submodules (torch forbids dots in module names)."""
     return name.replace(".", "_")
 
 

@@ -7,7 +7,7 @@ from lamina.layers.input_layer import Input, InputLayer
 from lamina.layers.keras_tensor import KerasTensor
 from lamina.layers.layer import Layer, unique_name
 from lamina.models.functional import FunctionalGraph
-from lamina.models.model import Model
+from lamina.models.model import Model, _key
 from lamina.registry import register
 
 
@@ -148,7 +148,3 @@ class Sequential(Model):
             model.add(layer_cls.from_config(entry["config"]), rebuild=False)
         model._rebuild()
         return model
-
-
-def _key(name):
-    return name.replace(".", "_")
