@@ -342,3 +342,19 @@ def test_constraints_apply_in_keras_layout_after_each_step():
     assert kernel.shape == (6, 4)
     assert np.all(np.linalg.norm(kernel, axis=0) <= 0.5 + 1e-5)
     assert np.linalg.norm(kernel, axis=0).max() > 0.45  # the constraint was active
+
+
+@pytest.mark.slow
+def test_jit_compile_trains_like_eager():
+    x, y, _ = data(64)
+    histories = []
+    for jit in (False, True):
+        keras.utils.set_random_seed(3)
+        model = mlp()
+        model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["acc"],
+                      jit_compile=jit)
+        histories.append(model.fit(x, y, epochs=2, batch_size=16, shuffle=False, verbose=0))
+        assert model.predict(x, verbose=0).shape == (64, 3)
+    eager, compiled = (h.history for h in histories)
+    assert compiled["acc"] == eager["acc"]
+    np.testing.assert_allclose(compiled["loss"], eager["loss"], rtol=1e-5)

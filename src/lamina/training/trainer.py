@@ -55,7 +55,8 @@ class Trainer:
     def __init__(self):
         self._untracked(compiled=False, optimizer=None, loss=None, history=None,
                         stop_training=False, _compile_loss=None, _compile_metrics=None,
-                        _loss_tracker=None, _output_loss_trackers=[], _step_plan=None)
+                        _loss_tracker=None, _output_loss_trackers=[], _step_plan=None,
+                        _jit=False, _forward=None)
 
     def _untracked(self, **attributes):
         """Set attributes that must not become submodules (metrics are nn.Modules, but their
@@ -80,8 +81,9 @@ class Trainer:
             run_eagerly: Accepted for compatibility; lamina always runs eagerly unless
                 `jit_compile=True`.
             steps_per_execution: Must be 1 (lamina's steps have no per-call overhead to amortise).
-            jit_compile: `True` compiles the model's forward pass with `torch.compile`.
-                Defaults to `"auto"` (no compilation).
+            jit_compile: `True` runs the model's forward pass through `torch.compile` in
+                `fit`/`evaluate`/`predict` (the first steps then take seconds to compile).
+                Defaults to `"auto"`, which does not compile.
         """
         if steps_per_execution != 1:
             raise ValueError("`compile` only supports `steps_per_execution=1` in lamina. "
@@ -104,6 +106,7 @@ class Trainer:
                              "metrics": metrics, "weighted_metrics": weighted_metrics,
                              "run_eagerly": run_eagerly, "jit_compile": jit_compile},
             _jit=jit_compile is True,
+            _forward=None,
             _step_plan=None,
             _loss_layer_cache=None,
         )
@@ -177,7 +180,7 @@ class Trainer:
         `self.compute_metrics` are available)."""
         x, y, sample_weight = unpack_x_y_sample_weight(data)
         self.optimizer.zero_grad()
-        y_pred = self(x, training=True)
+        y_pred = self._forward_fn()(x, training=True)
         loss = self.compute_loss(x, y, y_pred, sample_weight, training=True)
         self._loss_tracker.update_state(loss, sample_weight=_batch_size(x))
         if loss.requires_grad:  # False only for a model with nothing to train
@@ -190,14 +193,14 @@ class Trainer:
 
     def test_step(self, data):
         x, y, sample_weight = unpack_x_y_sample_weight(data)
-        y_pred = self(x, training=False)
+        y_pred = self._forward_fn()(x, training=False)
         loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
         self._loss_tracker.update_state(loss, sample_weight=_batch_size(x))
         return self.compute_metrics(x, y, y_pred, sample_weight)
 
     def predict_step(self, data):
         x, _, _ = unpack_x_y_sample_weight(data)
-        return self(x, training=False)
+        return self._forward_fn()(x, training=False)
 
     # -- fit ------------------------------------------------------------------------------------
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
@@ -376,6 +379,15 @@ class Trainer:
         return values[0] if len(values) == 1 else values
 
     # -- plumbing -------------------------------------------------------------------------------
+    def _forward_fn(self):
+        """The model itself, or with `jit_compile=True` the model through `torch.compile`
+        (made once, after the model is built)."""
+        if not self._jit:
+            return self
+        if self._forward is None:
+            self._untracked(_forward=torch.compile(self))
+        return self._forward
+
     def _device(self):
         for parameter in self.parameters():
             return parameter.device
