@@ -26,9 +26,9 @@ class Logs(MutableMapping):
     """Batch logs: metric results computed only when a key is read (no work, no sync per step
     unless a callback looks). Assigned keys override the metrics."""
 
-    def __init__(self, metrics, extra=None):
+    def __init__(self, metrics):
         self._metrics = {m.name: m for m in metrics}
-        self._values = dict(extra or {})
+        self._values = {}
 
     def __getitem__(self, key):
         if key in self._values:
