@@ -83,17 +83,22 @@ def test_apply_does_not_touch_dot_grad():
     assert all(p.grad is None for p in params)
 
 
+def apply_then_step(opt, params, grads):
+    """One Keras-style update (`apply`), then one torch-style update (`.grad` + `step`)."""
+    opt.apply(grads, params)
+    for p, g in zip(params, grads):
+        p.grad = g
+    opt.step()
+    return opt
+
+
 @pytest.mark.parametrize("cls, kwargs", [
     (SGD, {"momentum": 0.9, "nesterov": True}), (SGD, {}), (Adam, {"amsgrad": True}),
     (RMSprop, {"centered": True, "momentum": 0.5}), (Adagrad, {}), (Adadelta, {}),
     (Adam, {"clipnorm": 1.0, "weight_decay": 0.1, "loss_scale_factor": 2.0})])
 def test_gradients_are_left_untouched(cls, kwargs):
     params, grads = make_params(), make_grads()
-    opt = cls(**kwargs)
-    opt.apply(grads, params)
-    for p, g in zip(params, grads):
-        p.grad = g
-    opt.step()
+    apply_then_step(cls(**kwargs), params, grads)
     for got, expected in zip(grads, make_grads()):
         torch.testing.assert_close(got, expected, atol=0, rtol=0)
 
@@ -205,11 +210,7 @@ def test_an_update_never_reads_back_to_the_host(monkeypatch):
                         (RMSprop, {"centered": True, "momentum": 0.5, "clipnorm": 1.0}),
                         (Adagrad, {"clipvalue": 0.5}), (Adadelta, {"loss_scale_factor": 2.0})]:
         params, grads = make_params(), make_grads()
-        opt = cls(**kwargs)
-        opt.apply(grads, params)
-        for p, g in zip(params, grads):
-            p.grad = g
-        opt.step()
+        opt = apply_then_step(cls(**kwargs), params, grads)
         opt.learning_rate = 0.5
         opt.step()
 

@@ -286,12 +286,7 @@ class Layer(nn.Module):
     def losses(self):
         """Losses added in the last call (`add_loss`, activity regularisers) and weight
         regularisation terms, of this layer and its sublayers."""
-        found = list(self._losses) + [reg(var.keras_view()) for var, reg in self._regularized]
-        for module in self.modules():
-            if module is not self and isinstance(module, Layer):
-                found.extend(module._losses)
-                found.extend(reg(var.keras_view()) for var, reg in module._regularized)
-        return found
+        return collect_losses([m for m in self.modules() if isinstance(m, Layer)])
 
     # -- build and call -----------------------------------------------------------------------
     def build(self, input_shape):
@@ -439,6 +434,16 @@ class Layer(nn.Module):
 
 
 Layer.forward = Layer.call
+
+
+def collect_losses(layers):
+    """The losses of `layers` (their latest `add_loss` terms, then their weight regularisation,
+    layer by layer): what `Layer.losses` returns and what training adds to the loss."""
+    found = []
+    for layer in layers:
+        found.extend(layer._losses)
+        found.extend(reg(var.keras_view()) for var, reg in layer._regularized)
+    return found
 
 
 def unique_suffix(key):

@@ -16,7 +16,7 @@ from lamina import config, optimizers
 from lamina import metrics as metrics_module
 from lamina.callbacks.callback_list import CallbackList
 from lamina.layers.keras_tensor import flatten, map_structure
-from lamina.layers.layer import Layer
+from lamina.layers.layer import Layer, collect_losses
 from lamina.training.compile_utils import CompileLoss, CompileMetrics
 from lamina.training.data_adapter import ArrayData, unpack_x_y_sample_weight
 from lamina.validation import received
@@ -147,9 +147,7 @@ class Trainer:
                                                    self._per_output_weights(sample_weight))
             for tracker, value in zip(self._output_loss_trackers, per_output):
                 tracker.update_state(value)
-        extra = [loss for layer in self._loss_layers() for loss in layer._losses]
-        extra += [regularizer(variable.keras_view())
-                  for variable, regularizer in self._regularized_weights()]
+        extra = collect_losses(self._loss_layers())
         if extra:
             penalty = torch.stack([torch.as_tensor(e).sum() for e in extra]).sum()
             total = penalty if total is None else total + penalty
@@ -445,9 +443,6 @@ class Trainer:
             plan = [m for m in self.modules() if isinstance(m, Layer)]
             object.__setattr__(self, "_loss_layer_cache", plan)
         return plan
-
-    def _regularized_weights(self):
-        return [pair for layer in self._loss_layers() for pair in layer._regularized]
 
     def _per_output(self, value, argument):
         """A model output structure (or targets in it) as a list in output order."""
