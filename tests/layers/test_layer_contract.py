@@ -1,6 +1,16 @@
+"""Every built-in layer against the shared contract (`layer_contract.check_layer`).
+
+Each family of layers keeps its rows in `tests/layers/<family>/contract_cases.py` as `CASES`;
+this file gathers them into one table.
+"""
+
+import importlib
+import pkgutil
+
 import pytest
 
 import lamina as keras
+import tests.layers
 from tests.layers.layer_contract import check_layer
 
 CASES = [
@@ -12,9 +22,17 @@ CASES = [
     (keras.layers.Flatten, {}, (2, 3, 4), (2, 12)),
     (keras.layers.Reshape, {"target_shape": (2, -1)}, (2, 6), (2, 2, 3)),
 ]
+for _info in pkgutil.iter_modules(tests.layers.__path__):
+    if _info.ispkg:
+        try:
+            _module = importlib.import_module(f"tests.layers.{_info.name}.contract_cases")
+        except ModuleNotFoundError as error:
+            if error.name != f"tests.layers.{_info.name}.contract_cases":
+                raise
+            continue
+        CASES.extend(_module.CASES)
 
 
-@pytest.mark.parametrize("cls, kwargs, input_shape, output_shape", CASES,
-                         ids=[f"{c[0].__name__}-{i}" for i, c in enumerate(CASES)])
-def test_layer_contract(cls, kwargs, input_shape, output_shape):
-    check_layer(cls, kwargs, input_shape, output_shape)
+@pytest.mark.parametrize("case", CASES, ids=[f"{c[0].__name__}-{i}" for i, c in enumerate(CASES)])
+def test_layer_contract(case):
+    check_layer(*case)

@@ -1,5 +1,12 @@
-"""Layers: the `Layer` base class and the built-in layers (Keras' `keras.layers`)."""
+"""Layers: the `Layer` base class and the built-in layers (Keras' `keras.layers`).
 
+Each family lives in its own subpackage, whose `__all__` lists the layers it exports here.
+"""
+
+from lamina.layers.activations import *  # noqa: F403
+from lamina.layers.activations import __all__ as _activations
+from lamina.layers.convolutional import *  # noqa: F403
+from lamina.layers.convolutional import __all__ as _convolutional
 from lamina.layers.core.activation import Activation
 from lamina.layers.core.dense import Dense
 from lamina.layers.core.lambda_layer import Lambda
@@ -7,22 +14,36 @@ from lamina.layers.core.torch_module_wrapper import TorchModuleWrapper
 from lamina.layers.input_layer import Input, InputLayer
 from lamina.layers.keras_tensor import KerasTensor
 from lamina.layers.layer import Layer
-from lamina.layers.regularization.dropout import Dropout
-from lamina.layers.reshaping.flatten import Flatten
-from lamina.layers.reshaping.reshape import Reshape
+from lamina.layers.merging import *  # noqa: F403
+from lamina.layers.merging import __all__ as _merging
+from lamina.layers.normalization import *  # noqa: F403
+from lamina.layers.normalization import __all__ as _normalization
+from lamina.layers.pooling import *  # noqa: F403
+from lamina.layers.pooling import __all__ as _pooling
+from lamina.layers.preprocessing import *  # noqa: F403
+from lamina.layers.preprocessing import __all__ as _preprocessing
+from lamina.layers.regularization import *  # noqa: F403
+from lamina.layers.regularization import __all__ as _regularization
+from lamina.layers.reshaping import *  # noqa: F403
+from lamina.layers.reshaping import __all__ as _reshaping
 from lamina.layers.variable import Variable
 
-__all__ = [
+__all__ = sorted([
     "Activation",
     "Dense",
-    "Dropout",
-    "Flatten",
     "Input",
     "InputLayer",
     "KerasTensor",
     "Lambda",
     "Layer",
-    "Reshape",
     "TorchModuleWrapper",
     "Variable",
-]
+    *_activations,
+    *_convolutional,
+    *_merging,
+    *_normalization,
+    *_pooling,
+    *_preprocessing,
+    *_regularization,
+    *_reshaping,
+])
