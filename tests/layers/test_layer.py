@@ -270,3 +270,13 @@ def test_more_argument_errors_name_the_argument():
         keras.layers.Dense(2)()
     with pytest.raises(RuntimeError, match="is not connected"):
         keras.layers.Dense(2).output
+
+
+def test_automatic_names_follow_keras_snake_case():
+    from lamina.layers.layer import to_snake_case
+
+    # Keras 3's names for these classes (keras.src.utils.naming.to_snake_case)
+    expected = {"Conv2DTranspose": "conv2d_transpose", "ReLU": "re_lu", "PReLU": "p_re_lu",
+                "GlobalAveragePooling2D": "global_average_pooling2d", "LSTMCell": "lstm_cell",
+                "UpSampling2D": "up_sampling2d", "MyHTTPLayer": "my_http_layer"}
+    assert {name: to_snake_case(name) for name in expected} == expected

@@ -39,8 +39,9 @@ CALL_CONTEXT = _CallContext()
 
 
 def to_snake_case(name):
+    """Keras' automatic-name rule: `Conv2DTranspose` -> `conv2d_transpose`, `ReLU` -> `re_lu`."""
     name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 def unique_name(base):

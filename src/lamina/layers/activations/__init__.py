@@ -1,3 +1,7 @@
-"""activations layers."""
+"""Activation layers: activation functions with their own arguments or weights."""
 
-__all__ = []
+from lamina.layers.activations.prelu import PReLU
+from lamina.layers.activations.rectifiers import ELU, LeakyReLU, ReLU
+from lamina.layers.activations.softmax import Softmax
+
+__all__ = ["ELU", "LeakyReLU", "PReLU", "ReLU", "Softmax"]
