@@ -48,11 +48,26 @@ RESULTS_DIR = _HERE / "results"
 def torch_sequential(workload, weights, final_sigmoid):
     """`nn.Sequential` twin of the workload's Keras model, loaded with `weights` (Keras order).
 
-    The final softmax is left out (the losses take logits); the final sigmoid is kept only
-    when `final_sigmoid` is true, as a tutorial writing `nn.BCELoss` does.
+    A convnet takes NCHW images, as PyTorch code does. The final softmax is left out (the
+    losses take logits); the final sigmoid is kept only when `final_sigmoid` is true, as a
+    tutorial writing `nn.BCELoss` does.
     """
     activations = {"relu": nn.ReLU, "tanh": nn.Tanh}
     layers = []
+    weights = list(weights)
+    for kernel_size, c_in, c_out in workload.conv_shapes:
+        conv = nn.Conv2d(c_in, c_out, kernel_size)
+        with torch.no_grad():  # Keras (k, k, in, out) -> torch (out, in, k, k)
+            conv.weight.copy_(torch.from_numpy(weights.pop(0).transpose(3, 2, 0, 1)))
+            conv.bias.copy_(torch.from_numpy(weights.pop(0)))
+        layers += [conv, nn.ReLU(), nn.MaxPool2d(2)]
+    if workload.conv:
+        layers.append(nn.Flatten())
+        # Keras flattens (h, w, c) and torch (c, h, w): reorder the first kernel's rows.
+        height_width = workload.flat_features // workload.conv[-1][0]
+        side = int(round(height_width ** 0.5))
+        first = weights[0].reshape(side, side, workload.conv[-1][0], -1)
+        weights[0] = first.transpose(2, 0, 1, 3).reshape(workload.flat_features, -1)
     for index, (fan_in, fan_out) in enumerate(workload.layer_sizes):
         linear = nn.Linear(fan_in, fan_out)
         with torch.no_grad():
@@ -66,6 +81,12 @@ def torch_sequential(workload, weights, final_sigmoid):
     if final_sigmoid:
         layers.append(nn.Sigmoid())
     return nn.Sequential(*layers)
+
+
+def _torch_images(x):
+    """Samples as a torch tensor; images `(n, h, w, c)` seen as NCHW (a view, no copy)."""
+    x = torch.from_numpy(x)
+    return x.permute(0, 3, 1, 2) if x.dim() == 4 else x
 
 
 def _probabilities(workload, outputs):
@@ -94,7 +115,8 @@ class TorchIdiomatic:
 
     def fit(self, x, y, epochs, shuffle=True):
         """Train for `epochs`; returns `[{"loss": ..., "acc": ...}]`, one dict per epoch."""
-        loader = DataLoader(TensorDataset(torch.from_numpy(x), torch.from_numpy(y)),
+        images = _torch_images(x).contiguous()  # the NCHW array a PyTorch tutorial loads
+        loader = DataLoader(TensorDataset(images, torch.from_numpy(y)),
                             batch_size=self.workload.batch_size, shuffle=shuffle)
         self.model.train()
         history = []
@@ -117,20 +139,23 @@ class TorchIdiomatic:
         """Inference-mode probabilities for `x`, as a numpy array."""
         self.model.eval()
         with torch.no_grad():
-            outputs = self.model(torch.from_numpy(x).to(self.device))
+            outputs = self.model(_torch_images(x).contiguous().to(self.device))
         if self.workload.output_activation == "softmax":
             outputs = torch.softmax(outputs, dim=1)
         return outputs.cpu().numpy()
 
 
 class TorchExpert:
-    """The best hand-written loop: device-resident data, fused kernels, one sync per epoch."""
+    """The best hand-written loop: device-resident data, fused kernels, one sync per epoch;
+    a convnet runs in the `channels_last` memory format (faster on CPUs and tensor cores)."""
 
     name = "torch_expert"
 
     def __init__(self, workload, weights, device):
         self.workload, self.device = workload, device
         self.model = torch_sequential(workload, weights, final_sigmoid=False).to(device)
+        if workload.conv:
+            self.model = self.model.to(memory_format=torch.channels_last)
         params = self.model.parameters()
         # Keras' hyper-parameters (epsilon 1e-7, RMSprop rho 0.9), so the runs stay comparable.
         if workload.optimizer == "adam":
@@ -150,7 +175,7 @@ class TorchExpert:
 
     def fit(self, x, y, epochs, shuffle=True):
         """Train for `epochs`; returns `[{"loss": ..., "acc": ...}]`, one dict per epoch."""
-        x = torch.from_numpy(x).to(self.device)
+        x = _torch_images(x).to(self.device)  # NHWC in memory: channels_last for a convnet
         y = torch.from_numpy(y).to(self.device)
         n, batch_size = x.shape[0], self.workload.batch_size
         self.model.train()
@@ -179,7 +204,7 @@ class TorchExpert:
         """Inference-mode probabilities for `x`, as a numpy array."""
         self.model.eval()
         with torch.no_grad():
-            logits = self.model(torch.from_numpy(x).to(self.device))
+            logits = self.model(_torch_images(x).to(self.device))
         return _probabilities(self.workload, logits).cpu().numpy()
 
 
@@ -210,7 +235,12 @@ class Lamina:
         import lamina as keras
 
         self.workload = workload
-        layers = [keras.Input(shape=(workload.inputs,))]
+        layers = [keras.Input(shape=workload.input_shape)]
+        for filters, kernel_size in workload.conv:
+            layers += [keras.layers.Conv2D(filters, kernel_size, activation="relu"),
+                       keras.layers.MaxPooling2D(2)]
+        if workload.conv:
+            layers.append(keras.layers.Flatten())
         for units, activation in workload.hidden:
             layers.append(keras.layers.Dense(units, activation=activation))
             if workload.dropout:

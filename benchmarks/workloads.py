@@ -1,4 +1,4 @@
-"""The three workloads of the fit-throughput benchmark: model shapes, data and initial weights.
+"""The workloads of the fit-throughput benchmark: model shapes, data and initial weights.
 
 Every runner of `fit_throughput.py` trains the same model, from the same initial weights, on
 the same arrays. This module owns those three things so no runner can drift from the others.
@@ -9,6 +9,9 @@ the same arrays. This module owns those three things so no runner can drift from
 - `fraud`: 29-10(tanh)-5(tanh)-1(sigmoid), Adam, batch 2000, on a synthetic stand-in for the
   credit-card fraud table (227,845 rows, about 0.17% positives), because the real table cannot
   be downloaded here.
+- `mnist_cnn`: the classic Keras convnet on `(n, 28, 28, 1)` images: Conv2D(32, 3, relu) ->
+  MaxPooling2D(2) -> Conv2D(64, 3, relu) -> MaxPooling2D(2) -> Flatten -> Dense(128, relu) ->
+  Dense(10, softmax), Adam, batch 128.
 """
 
 import dataclasses
@@ -28,11 +31,11 @@ DATA_SEED = 1234
 
 @dataclasses.dataclass(frozen=True)
 class Workload:
-    """One benchmark workload: a Dense stack, its training settings and its data.
+    """One benchmark workload: a (conv stack then) Dense stack, its training settings and data.
 
     Attributes:
         name: The workload's name on the command line.
-        inputs: Number of input features.
+        inputs: Number of input features; for a convnet, the image shape `(h, w, channels)`.
         hidden: `(units, activation)` of each hidden `Dense` layer.
         outputs: Units of the last `Dense` layer.
         output_activation: `"softmax"` (categorical cross-entropy) or `"sigmoid"` (binary).
@@ -42,6 +45,8 @@ class Workload:
         epochs: Timed epochs per repeat unless `--epochs` says otherwise.
         targets: Minimum acceptable `lamina / <runner>` throughput ratio, per peer runner.
         load: `load(max_rows)` returning float32 `(x, y)`.
+        conv: `(filters, kernel_size)` of each `Conv2D` ("valid", relu), each followed by
+            `MaxPooling2D(2)`; then `Flatten` and the Dense stack. Defaults to `()` (an MLP).
     """
 
     name: str
@@ -55,6 +60,30 @@ class Workload:
     epochs: int
     targets: dict
     load: object
+    conv: tuple = ()
+
+    @property
+    def input_shape(self):
+        """The shape of one sample, as Keras' `Input(shape=...)` takes it."""
+        return tuple(self.inputs) if self.conv else (self.inputs,)
+
+    @property
+    def conv_shapes(self):
+        """`(kernel_size, in_channels, filters)` of every `Conv2D`, first to last."""
+        if not self.conv:
+            return []
+        channels = [self.inputs[2]] + [filters for filters, _ in self.conv]
+        return [(k, c_in, c_out) for (_, k), c_in, c_out in zip(self.conv, channels, channels[1:])]
+
+    @property
+    def flat_features(self):
+        """Features entering the first `Dense` layer (after the conv stack and `Flatten`)."""
+        if not self.conv:
+            return self.inputs
+        height, width = self.inputs[:2]
+        for _, kernel in self.conv:
+            height, width = (height - kernel + 1) // 2, (width - kernel + 1) // 2
+        return height * width * self.conv[-1][0]
 
     @property
     def loss(self):
@@ -66,7 +95,7 @@ class Workload:
     @property
     def layer_sizes(self):
         """`(fan_in, fan_out)` of every `Dense` layer, first to last."""
-        units = [self.inputs] + [size for size, _ in self.hidden] + [self.outputs]
+        units = [self.flat_features] + [size for size, _ in self.hidden] + [self.outputs]
         return list(zip(units[:-1], units[1:]))
 
 
@@ -90,6 +119,16 @@ def load_mnist(max_rows=None):
     x = images.reshape(len(images), 784).astype(np.float32) / np.float32(255.0)  # (n, 784)
     y = np.eye(10, dtype=np.float32)[labels]  # (n, 10)
     return x, y
+
+
+def load_mnist_images(max_rows=None):
+    """MNIST training split as Keras' convnet tutorial prepares it.
+
+    Returns:
+        `(x, y)`: `x` float32 `(n, 28, 28, 1)` in `[0, 1]`, `y` float32 one-hot `(n, 10)`.
+    """
+    x, y = load_mnist(max_rows)
+    return x.reshape(len(x), 28, 28, 1), y
 
 
 @functools.lru_cache(maxsize=1)
@@ -135,14 +174,19 @@ WORKLOADS = {
         name="fraud", inputs=FRAUD_FEATURES, hidden=((10, "tanh"), (5, "tanh")), outputs=1,
         output_activation="sigmoid", dropout=0.0, optimizer="adam", batch_size=2000,
         epochs=1, targets={"torch_expert": 0.9}, load=load_fraud),
+    "mnist_cnn": Workload(
+        name="mnist_cnn", inputs=(28, 28, 1), hidden=((128, "relu"),), outputs=10,
+        output_activation="softmax", dropout=0.0, optimizer="adam", batch_size=128, epochs=1,
+        targets={"torch_idiomatic": 1.2}, load=load_mnist_images, conv=((32, 3), (64, 3))),
 }
 
 
 def initial_weights(workload, seed=0):
     """Keras-default initial weights for `workload`, in Keras' `get_weights()` order.
 
-    Kernels are `glorot_uniform`, uniform in `+-sqrt(6 / (fan_in + fan_out))`, laid out
-    `(fan_in, fan_out)` as Keras stores them; biases are zeros.
+    Kernels are `glorot_uniform`, uniform in `+-sqrt(6 / (fan_in + fan_out))`, laid out as Keras
+    stores them: `(fan_in, fan_out)` for Dense, `(k, k, in, out)` for Conv2D (whose fans are
+    `k * k * in` and `k * k * out`); biases are zeros. Conv weights come first.
 
     Args:
         workload: A `Workload`.
@@ -157,6 +201,10 @@ def initial_weights(workload, seed=0):
     """
     rng = np.random.default_rng(seed)
     weights = []
+    for kernel, c_in, c_out in workload.conv_shapes:
+        limit = np.sqrt(6.0 / (kernel * kernel * (c_in + c_out)))
+        weights.append(rng.uniform(-limit, limit, (kernel, kernel, c_in, c_out)).astype(np.float32))
+        weights.append(np.zeros(c_out, dtype=np.float32))
     for fan_in, fan_out in workload.layer_sizes:
         limit = np.sqrt(6.0 / (fan_in + fan_out))
         weights.append(rng.uniform(-limit, limit, (fan_in, fan_out)).astype(np.float32))
@@ -172,13 +220,23 @@ def reference_forward(workload, weights, x):
     Args:
         workload: A `Workload`.
         weights: Weights in `initial_weights` order.
-        x: float `(n, inputs)` array.
+        x: float `(n, *workload.input_shape)` array.
 
     Returns:
         float64 `(n, outputs)` probabilities.
     """
     activations = {"relu": lambda v: np.maximum(v, 0.0), "tanh": np.tanh}
     h = np.asarray(x, dtype=np.float64)
+    weights = list(weights)
+    for kernel_size, _, _ in workload.conv_shapes:
+        kernel, bias = weights.pop(0), weights.pop(0)
+        windows = np.lib.stride_tricks.sliding_window_view(h, (kernel_size, kernel_size),
+                                                           axis=(1, 2))  # (n, h', w', c, k, k)
+        h = np.maximum(np.einsum("nhwcij,ijcf->nhwf", windows, kernel) + bias, 0.0)
+        n, height, width, channels = h.shape
+        h = h[:, :height // 2 * 2, :width // 2 * 2]
+        h = h.reshape(n, height // 2, 2, width // 2, 2, channels).max(axis=(2, 4))
+    h = h.reshape(len(h), -1)  # Keras' Flatten: (h, w, c) order
     for index, (_, activation) in enumerate(workload.hidden):
         h = activations[activation](h @ weights[2 * index] + weights[2 * index + 1])
     logits = h @ weights[-2] + weights[-1]  # (n, outputs)

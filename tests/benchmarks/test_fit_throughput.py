@@ -89,7 +89,24 @@ def test_runner_starts_from_the_shared_model_and_trains(runner_name, workload_na
     assert history[-1]["loss"] < history[0]["loss"]
 
 
-@pytest.mark.parametrize("workload_name", ["mnist_mlp", "fraud"])
+def test_mnist_images_are_the_flat_rows_reshaped():
+    x, y = workloads.load_mnist_images(max_rows=ROWS)
+    flat, flat_y = workloads.load_mnist(max_rows=ROWS)
+    assert x.shape == (ROWS, 28, 28, 1)
+    np.testing.assert_array_equal(x.reshape(ROWS, 784), flat)
+    np.testing.assert_array_equal(y, flat_y)
+
+
+def test_cnn_workload_shapes():
+    workload = workloads.WORKLOADS["mnist_cnn"]
+    assert workload.conv_shapes == [(3, 1, 32), (3, 32, 64)]
+    assert workload.flat_features == 5 * 5 * 64  # 28 -conv-> 26 -pool-> 13 -conv-> 11 -pool-> 5
+    shapes = [w.shape for w in workloads.initial_weights(workload)]
+    assert shapes == [(3, 3, 1, 32), (32,), (3, 3, 32, 64), (64,), (1600, 128), (128,),
+                      (128, 10), (10,)]
+
+
+@pytest.mark.parametrize("workload_name", ["mnist_mlp", "fraud", "mnist_cnn"])
 def test_runners_report_the_same_epoch_without_shuffle(workload_name):
     workload = workloads.WORKLOADS[workload_name]
     x, y = workload.load(ROWS)
