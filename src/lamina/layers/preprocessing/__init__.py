@@ -1,3 +1,5 @@
-"""preprocessing layers."""
+"""Preprocessing layers."""
 
-__all__ = []
+from lamina.layers.preprocessing.normalization import Normalization
+
+__all__ = ["Normalization"]
