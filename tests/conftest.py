@@ -18,7 +18,7 @@ def _deterministic(monkeypatch, tmp_path_factory):
     torch.manual_seed(0)
     torch.use_deterministic_algorithms(True, warn_only=False)
     monkeypatch.setenv("KERAS_HOME", str(tmp_path_factory.mktemp("keras_home")))
-    from lamina.layers.layer import clear_session
+    from lamina.naming import clear_session
 
     clear_session()  # automatic names start at `dense` in every test
     yield

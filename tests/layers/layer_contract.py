@@ -2,8 +2,9 @@
 
 A row is `(cls, init_kwargs, input_shape, expected_output_shape)`, with an optional fifth item,
 a dict of options: `input_dtype` (default `"float32"`), `trains` (default `True`: the training
-step must move every trainable weight). `input_shape` is a list of shapes for layers that take
-several inputs (merging layers).
+step must move every trainable weight), `spread` (default `False`: pass a list of inputs as
+separate positional arguments, as `MultiHeadAttention(query, value)` takes them). `input_shape`
+is a list of shapes for layers that take several inputs (merging layers, attention).
 """
 
 import copy
@@ -45,37 +46,42 @@ def check_layer(cls, init_kwargs, input_shape, expected_output_shape, options=No
     """
     options = options or {}
     dtype = options.get("input_dtype", "float32")
+    spread = options.get("spread", False)
+
+    def call(target, inputs):
+        return target(*inputs) if spread else target(inputs)
+
     layer = cls(**init_kwargs)
     config = layer.get_config()
     clone = cls.from_config(config)
     assert clone.get_config() == {**config, "name": clone.name}
 
-    symbolic = layer(_symbolic(input_shape, dtype))
+    symbolic = call(layer, _symbolic(input_shape, dtype))
     assert symbolic.shape == (None, *expected_output_shape[1:])
     x = _inputs(input_shape, dtype, seed=0)
     with torch.no_grad():
-        real = layer(x)
+        real = call(layer, x)
     assert tuple(real.shape) == tuple(expected_output_shape)
 
     other = cls(**init_kwargs)
-    other(x)
+    call(other, x)
     other.set_weights(layer.get_weights())
     assert [w.shape for w in layer.get_weights()] == [w.shape for w in other.get_weights()]
     for a, b in zip(other.get_weights(), layer.get_weights()):
         np.testing.assert_array_equal(a, b)
-    torch.testing.assert_close(other(x), real)
+    torch.testing.assert_close(call(other, x), real)
     third = cls(**init_kwargs)
-    third(x)
+    call(third, x)
     third.load_state_dict(layer.state_dict())
-    torch.testing.assert_close(third(x), real)
-    torch.testing.assert_close(copy.deepcopy(layer)(x), real)
+    torch.testing.assert_close(call(third, x), real)
+    torch.testing.assert_close(call(copy.deepcopy(layer), x), real)
 
     torch._dynamo.reset()
     compiled = torch.compile(layer, backend="aot_eager", fullgraph=True)
-    torch.testing.assert_close(compiled(x), real, rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(call(compiled, x), real, rtol=1e-5, atol=1e-5)
 
     inputs = _symbolic(input_shape, dtype)
-    model = keras.Model(inputs, layer(inputs))
+    model = keras.Model(inputs, call(layer, inputs))
     lines = []
     model.summary(print_fn=lines.append, line_length=200)
     row = next(line for line in "\n".join(lines).splitlines() if f"{layer.name} (" in line)

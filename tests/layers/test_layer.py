@@ -273,10 +273,45 @@ def test_more_argument_errors_name_the_argument():
 
 
 def test_automatic_names_follow_keras_snake_case():
-    from lamina.layers.layer import to_snake_case
+    from lamina.naming import to_snake_case
 
     # Keras 3's names for these classes (keras.src.utils.naming.to_snake_case)
     expected = {"Conv2DTranspose": "conv2d_transpose", "ReLU": "re_lu", "PReLU": "p_re_lu",
                 "GlobalAveragePooling2D": "global_average_pooling2d", "LSTMCell": "lstm_cell",
                 "UpSampling2D": "up_sampling2d", "MyHTTPLayer": "my_http_layer"}
     assert {name: to_snake_case(name) for name in expected} == expected
+
+
+def test_clear_session_resets_layer_loss_and_metric_names():
+    class MyLoss(keras.losses.Loss):
+        def call(self, y_true, y_pred):
+            return y_pred
+
+    class MyMetric(keras.metrics.Mean):
+        def __init__(self):
+            super().__init__(name=None)
+
+    def names():
+        return [keras.layers.Dense(1).name, MyLoss().name, MyMetric().name]
+
+    assert names() == ["dense", "my_loss", "my_metric"]
+    assert names() == ["dense_1", "my_loss_1", "my_metric_1"]
+    keras.utils.clear_session()
+    assert names() == ["dense", "my_loss", "my_metric"]
+
+
+def test_build_with_several_shapes_binds_call_arguments_by_name():
+    class Cross(Layer):
+        def build(self, query_shape, value_shape, key_shape=None):
+            self.shapes = (query_shape, value_shape, key_shape)
+
+        def call(self, query, value, key=None):
+            return query
+
+    q, v, k = torch.ones(2, 3), torch.ones(2, 5), torch.ones(2, 7)
+    by_name = Cross()
+    by_name(value=v, query=q)
+    assert by_name.shapes == ((2, 3), (2, 5), None)
+    positional = Cross()
+    positional(q, v, k)
+    assert positional.shapes == ((2, 3), (2, 5), (2, 7))

@@ -36,3 +36,21 @@ for _info in pkgutil.iter_modules(tests.layers.__path__):
 @pytest.mark.parametrize("case", CASES, ids=[f"{c[0].__name__}-{i}" for i, c in enumerate(CASES)])
 def test_layer_contract(case):
     check_layer(*case)
+
+
+# Layers that cannot take a contract row, and why.
+NOT_IN_CONTRACT = {
+    "InputLayer": "not called on tensors; every model test builds one",
+    "Lambda": "its config holds a Python function (tests/layers/test_layer.py)",
+    "TorchModuleWrapper": "its config holds a torch module (tests/layers/test_layer.py)",
+}
+
+
+def test_every_exported_layer_has_a_contract_row():
+    covered = {case[0] for case in CASES}
+    exported = {getattr(keras.layers, name) for name in keras.layers.__all__}
+    layers = {cls for cls in exported
+              if isinstance(cls, type) and issubclass(cls, keras.Layer) and cls is not keras.Layer}
+    missing = sorted(cls.__name__ for cls in layers - covered
+                     if cls.__name__ not in NOT_IN_CONTRACT)
+    assert missing == []

@@ -10,8 +10,8 @@ import torch
 
 from lamina import metrics
 
-GOLDEN = json.loads(
-    (pathlib.Path(__file__).parent / "golden" / "metrics_golden.json").read_text())
+GOLDEN_DIR = pathlib.Path(__file__).parent / "golden"
+GOLDEN = json.loads((GOLDEN_DIR / "metrics_golden.json").read_text())
 BATCHES = {kind: [(None if t is None else torch.tensor(t), torch.tensor(p)) for t, p in pairs]
            for kind, pairs in GOLDEN["batches"].items()}
 WEIGHTS = [torch.tensor(w) for w in GOLDEN["weights"]]
@@ -60,8 +60,11 @@ def test_accuracy_function_matches_keras(case):
     np.testing.assert_array_equal(value.numpy(), np.asarray(case["expected"], np.float32))
 
 
-def test_golden_fixture_covers_every_metric_class():
-    covered = {case["cls"] for case in GOLDEN["cases"]}
+def test_golden_fixtures_cover_every_metric_class():
+    covered = set()
+    for fixture in ("metrics_golden.json", "confusion_golden.json", "metrics_family_golden.json"):
+        cases = json.loads((GOLDEN_DIR / fixture).read_text())["cases"]
+        covered |= {case["cls"] for case in cases}
     expected = {name for name in metrics.__all__ if isinstance(getattr(metrics, name), type)
                 and issubclass(getattr(metrics, name), metrics.Metric)}
     assert expected - covered == {"Metric", "MeanMetricWrapper"}

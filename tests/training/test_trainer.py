@@ -358,3 +358,14 @@ def test_jit_compile_trains_like_eager():
     eager, compiled = (h.history for h in histories)
     assert compiled["acc"] == eager["acc"]
     np.testing.assert_allclose(compiled["loss"], eager["loss"], rtol=1e-5)
+
+
+def test_fit_ends_by_copying_ema_averages_into_the_weights():
+    model = keras.Sequential([keras.Input(shape=(3,)), keras.layers.Dense(1)])
+    optimizer = keras.optimizers.SGD(0.1, use_ema=True, ema_momentum=0.5)
+    model.compile(optimizer=optimizer, loss="mse")
+    x = np.random.default_rng(0).normal(size=(8, 3)).astype("float32")
+    model.fit(x, x.sum(axis=1, keepdims=True), batch_size=4, epochs=1, verbose=0)
+    averages = [a.detach().clone() for a in optimizer._ema_averages]
+    for weight, average in zip(model.trainable_weights, averages):
+        torch.testing.assert_close(weight.detach(), average)

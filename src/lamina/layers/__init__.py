@@ -5,11 +5,15 @@ Each family lives in its own subpackage, whose `__all__` lists the layers it exp
 
 from lamina.layers.activations import *  # noqa: F403
 from lamina.layers.activations import __all__ as _activations
+from lamina.layers.attention import *  # noqa: F403
+from lamina.layers.attention import __all__ as _attention
 from lamina.layers.convolutional import *  # noqa: F403
 from lamina.layers.convolutional import __all__ as _convolutional
 from lamina.layers.core.activation import Activation
 from lamina.layers.core.dense import Dense
+from lamina.layers.core.embedding import Embedding
 from lamina.layers.core.lambda_layer import Lambda
+from lamina.layers.core.masking import Masking
 from lamina.layers.core.torch_module_wrapper import TorchModuleWrapper
 from lamina.layers.input_layer import Input, InputLayer
 from lamina.layers.keras_tensor import KerasTensor
@@ -31,14 +35,17 @@ from lamina.layers.variable import Variable
 __all__ = sorted([
     "Activation",
     "Dense",
+    "Embedding",
     "Input",
     "InputLayer",
     "KerasTensor",
     "Lambda",
     "Layer",
+    "Masking",
     "TorchModuleWrapper",
     "Variable",
     *_activations,
+    *_attention,
     *_convolutional,
     *_merging,
     *_normalization,

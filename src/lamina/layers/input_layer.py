@@ -2,7 +2,8 @@
 
 from lamina import config
 from lamina.layers.keras_tensor import KerasTensor, Node
-from lamina.layers.layer import Layer, unique_name
+from lamina.layers.layer import Layer
+from lamina.naming import unique_name
 from lamina.registry import register
 from lamina.validation import validate_shape
 

@@ -25,13 +25,14 @@ class KerasTensor:
         name: optional name (the `Input`'s name).
     """
 
-    __slots__ = ("shape", "dtype", "name", "_history", "__weakref__")
+    __slots__ = ("shape", "dtype", "name", "_history", "_keras_mask", "__weakref__")
 
     def __init__(self, shape, dtype=None, name=None):
         self.shape = tuple(shape)
         self.dtype = config.torch_dtype(dtype)
         self.name = name
         self._history = None  # (node, index in node.outputs)
+        self._keras_mask = None  # the symbolic mask the real tensor will carry (layers/masks.py)
 
     @property
     def ndim(self):
@@ -126,20 +127,26 @@ def infer_outputs(fn, args, kwargs):
         def to_fake(t, size=size):
             if not isinstance(t, KerasTensor):
                 return t
-            return torch.empty(
+            fake = torch.empty(
                 [size if d is None else d for d in t.shape], dtype=t.dtype, device=config.device()
             )
+            if t._keras_mask is not None:
+                fake._keras_mask = to_fake(t._keras_mask)
+            return fake
 
         with FakeTensorMode(allow_non_fake_inputs=True), torch.no_grad():
             runs.append(fn(*map_structure(to_fake, args), **map_structure(to_fake, kwargs)))
     first, second = runs
-    first_flat, second_flat = flatten(first), flatten(second)
-    tensors = iter(
-        KerasTensor(
-            [a if a == b else None for a, b in zip(t1.shape, t2.shape)], dtype=t1.dtype
-        )
-        for t1, t2 in zip(first_flat, second_flat)
-    )
+
+    def to_symbolic(t1, t2):
+        tensor = KerasTensor([a if a == b else None for a, b in zip(t1.shape, t2.shape)],
+                             dtype=t1.dtype)
+        mask1, mask2 = getattr(t1, "_keras_mask", None), getattr(t2, "_keras_mask", None)
+        if mask1 is not None and mask2 is not None:
+            tensor._keras_mask = to_symbolic(mask1, mask2)
+        return tensor
+
+    tensors = iter(to_symbolic(t1, t2) for t1, t2 in zip(flatten(first), flatten(second)))
     return map_structure(lambda leaf: next(tensors), first)
 
 

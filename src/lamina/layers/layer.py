@@ -23,10 +23,13 @@ from lamina.layers.keras_tensor import (
     real_weights_context,
     shape_of,
 )
+from lamina.layers import masks
 from lamina.layers.variable import Variable
+from lamina.mixed_precision import autocast as policy_autocast
+from lamina.mixed_precision import policy as dtype_policies
+from lamina.naming import to_snake_case, unique_name
 from lamina.registry import register
 
-_NAME_COUNTS = {}
 
 
 class _CallContext:
@@ -38,24 +41,6 @@ class _CallContext:
 CALL_CONTEXT = _CallContext()
 
 
-def to_snake_case(name):
-    """Keras' automatic-name rule: `Conv2DTranspose` -> `conv2d_transpose`, `ReLU` -> `re_lu`."""
-    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
-
-
-def unique_name(base):
-    """`base`, then `base_1`, `base_2`, ... (Keras' automatic layer names)."""
-    count = _NAME_COUNTS.get(base, 0)
-    _NAME_COUNTS[base] = count + 1
-    return base if count == 0 else f"{base}_{count}"
-
-
-def clear_session():
-    """Reset the automatic names (`dense`, `dense_1`, ...), as Keras' `clear_session` does."""
-    _NAME_COUNTS.clear()
-
-
 @register("keras.layers")
 class Layer(nn.Module):
     """Base class of layers: a `torch.nn.Module` with Keras' layer API.
@@ -63,7 +48,12 @@ class Layer(nn.Module):
     Args:
         trainable: Whether the layer's weights are updated by training. Defaults to `True`.
         name: String name, unique in a model. Defaults to the snake-cased class name, numbered.
-        dtype: Dtype of the weights and computations. Defaults to `None` (`"float32"`).
+        dtype: The layer's dtype policy: a `DTypePolicy`, its name (`"mixed_float16"`,
+            `"mixed_bfloat16"`) or a dtype name (`"float32"`), setting the dtype of the
+            weights and of the computation (see `lamina.mixed_precision`). Defaults to
+            `None`, the global policy (`"float32"` unless set).
+        autocast: Whether to cast floating inputs to the compute dtype and, for a mixed
+            policy, run `call` under `torch.autocast`. Defaults to `True`.
         activity_regularizer: Regularizer applied to the layer's output. Defaults to `None`.
         input_shape, input_dim, batch_size, batch_input_shape: shape of the expected input, for
             the first layer of a `Sequential` model (Keras' legacy spellings of `Input(shape)`).
@@ -71,6 +61,9 @@ class Layer(nn.Module):
 
     _call_has_training = False
     _call_has_mask = False
+    _call_argument_names = ()
+    _call_mask_arguments = ()
+    _computes_mask = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -81,6 +74,10 @@ class Layer(nn.Module):
         parameters = inspect.signature(cls.call).parameters
         cls._call_has_training = "training" in parameters
         cls._call_has_mask = "mask" in parameters
+        names = [name for name in parameters if name != "self"]
+        cls._call_argument_names = names
+        cls._call_mask_arguments = [n for n in names if f"{n}_mask" in parameters]
+        cls._computes_mask = cls.compute_mask is not Layer.compute_mask
 
     def __init__(self, *, activity_regularizer=None, trainable=True, dtype=None, autocast=True,
                  name=None, **kwargs):
@@ -99,11 +96,12 @@ class Layer(nn.Module):
                              f"(of type {type(name).__name__}).")
         self.name = name or unique_name(to_snake_case(type(self).__name__))
         self._trainable = bool(trainable)
-        self._dtype = config.torch_dtype(dtype)
+        self._dtype_policy = dtype_policies.get(dtype)
+        self._dtype = self._dtype_policy._variable  # the weights' torch dtype
         self.autocast = autocast
         self.activity_regularizer = regularizers.get(activity_regularizer)
         self.built = False
-        self.supports_masking = False
+        self.supports_masking = self._computes_mask  # Keras: True when compute_mask is custom
         self._losses = []
         self._weight_order = []  # names of own weights, in creation order (Keras' order)
         self._regularized = []  # (variable, regularizer)
@@ -273,10 +271,28 @@ class Layer(nn.Module):
             parameter.requires_grad_(value)
 
     @property
+    def dtype_policy(self):
+        """The layer's `DTypePolicy`; assignable (a policy or its name) before `build`."""
+        return self._dtype_policy
+
+    @dtype_policy.setter
+    def dtype_policy(self, value):
+        self._dtype_policy = dtype_policies.get(value)
+        self._dtype = self._dtype_policy._variable
+
+    @property
     def dtype(self):
+        """The dtype of the layer's weights (Keras: the policy's `variable_dtype`)."""
         return str(self._dtype).replace("torch.", "")
 
-    compute_dtype = dtype
+    @property
+    def variable_dtype(self):
+        return self._dtype_policy.variable_dtype
+
+    @property
+    def compute_dtype(self):
+        """The dtype of the layer's computations and outputs."""
+        return self._dtype_policy.compute_dtype
 
     # -- losses -------------------------------------------------------------------------------
     def add_loss(self, loss):
@@ -322,11 +338,15 @@ class Layer(nn.Module):
             kwargs.pop("training", None)
         elif training is None:
             kwargs["training"] = CALL_CONTEXT.training
+        masked_input, previous_mask = masks.fill_mask_arguments(self, args, kwargs)
         previous = CALL_CONTEXT.training
         if training is not None:  # an explicit flag holds for every layer called inside this one
             CALL_CONTEXT.training = training
         try:  # zero-cost unless raised
-            outputs = nn.Module.__call__(self, *args, **kwargs)
+            if policy_autocast.needs_policy(self._dtype_policy, args[0] if args else first):
+                outputs = policy_autocast.call_with_policy(self, nn.Module.__call__, args, kwargs)
+            else:  # float32 layer, float32 inputs, no mixed layer around: no dtype work
+                outputs = nn.Module.__call__(self, *args, **kwargs)
         except RuntimeError as error:  # explain shape mismatches
             self._raise_if_incompatible(args, kwargs, error)
             raise
@@ -334,6 +354,8 @@ class Layer(nn.Module):
             CALL_CONTEXT.training = previous
         if self.activity_regularizer is not None:
             self._losses.append(self.activity_regularizer(outputs) / outputs.shape[0])
+        if previous_mask is not None or self._computes_mask:
+            masks.attach_output_masks(self, masked_input, outputs, previous_mask)
         return outputs
 
     def _raise_if_incompatible(self, args, kwargs, error):
@@ -356,14 +378,27 @@ class Layer(nn.Module):
         ) from error
 
     def _build_for(self, args, kwargs):
-        """Build from the shapes of the call's arguments (first call, or symbolic call)."""
-        build_parameters = list(inspect.signature(self.build).parameters.values())
-        if len(build_parameters) > 1:  # build(self, x_shape, y_shape): one shape per argument
-            shapes = [shape_of(a) for a in args]
+        """Build from the shapes of the call's arguments (first call, or symbolic call).
+
+        A `build` with one parameter gets the first input's shape. One with several follows
+        Keras: `build(self, query_shape, value_shape, key_shape=None)` gets the shapes of the
+        call arguments `query`, `value`, `key`, whether passed by position or by name."""
+        build_names = list(inspect.signature(self.build).parameters)
+        if len(build_names) > 1:
+            named = dict(zip(self._call_argument_names, args))
+            named.update(kwargs)
+            shapes = []
+            for index, name in enumerate(build_names):
+                base = name[:-len("_shape")] if name.endswith("_shape") else None
+                value = named.get(base) if base in named else (
+                    args[index] if index < len(args) else None)
+                if value is None:
+                    break  # an optional input left out: build's default applies
+                shapes.append(shape_of(value))
         else:
             first = args[0] if args else next(iter(kwargs.values()))
             shapes = [shape_of(first)]
-        if len(shapes) == 1 and isinstance(shapes[0], tuple):
+        if shapes and isinstance(shapes[0], tuple):
             self._build_shape = (None, *shapes[0][1:]) if shapes[0] else shapes[0]
         with real_weights_context(), torch.inference_mode(False):
             self.build(*shapes)
@@ -373,7 +408,7 @@ class Layer(nn.Module):
         if not self.built:
             self._build_for(args, kwargs)
         try:
-            outputs = infer_outputs(self._inference_call, args, kwargs)
+            outputs = infer_outputs(self._masked_inference_call, args, kwargs)
         except RuntimeError as error:
             self._raise_if_incompatible(args, kwargs, error)
             raise
@@ -382,10 +417,25 @@ class Layer(nn.Module):
         Node(self, args, kwargs, outputs)
         return outputs
 
+    def _masked_inference_call(self, *args, **kwargs):
+        masked_input, previous_mask = masks.fill_mask_arguments(self, args, kwargs)
+        outputs = self._inference_call(*args, **kwargs)
+        if previous_mask is not None or self._computes_mask:
+            masks.attach_output_masks(self, masked_input, outputs, previous_mask)
+        return outputs
+
     def _inference_call(self, *args, **kwargs):
         if not self._call_has_training:
             kwargs.pop("training", None)
+        first = args[0] if args else next(iter(kwargs.values()), None)
+        if policy_autocast.needs_policy(self._dtype_policy, first):
+            return policy_autocast.call_with_policy(self, nn.Module.__call__, args, kwargs)
         return nn.Module.__call__(self, *args, **kwargs)
+
+    def compute_mask(self, inputs, previous_mask):
+        """The mask of this layer's outputs (see `layers/masks.py`). The default passes the
+        input's mask through; layers that create or change masks override it."""
+        return previous_mask
 
     def compute_output_shape(self, input_shape):
         """Output shape for inputs of `input_shape`, inferred by running `call` on fake tensors."""
@@ -418,7 +468,8 @@ class Layer(nn.Module):
     # -- configuration ------------------------------------------------------------------------
     def get_config(self):
         """The constructor arguments, as a JSON-serialisable dict (Keras' layout)."""
-        cfg = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        cfg = {"name": self.name, "trainable": self.trainable,
+               "dtype": dtype_policies.serialize(self._dtype_policy)}
         if self._batch_input_shape is not None:
             cfg["batch_input_shape"] = self._batch_input_shape
         return cfg

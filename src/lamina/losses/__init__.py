@@ -3,6 +3,10 @@
 `get("categorical_crossentropy")` returns the function, `get("CategoricalCrossentropy")` an
 instance of the class, as Keras 3 does. Both are looked up in the registry under
 "keras.losses", so saved configs and `compile(loss=...)` strings resolve the same way.
+
+Where they live: `loss.py` (the `Loss` base class and the reductions), `losses.py` (regression,
+hinge and the three cross-entropies), `probabilistic.py` (focal and generalized
+cross-entropies), `segmentation.py` (Dice, Tversky), `ctc.py` and `circle.py`.
 """
 
 from lamina import registry
@@ -15,6 +19,13 @@ from lamina.losses.losses import (
     categorical_hinge, cosine_similarity, hinge, huber, kl_divergence, log_cosh,
     mean_absolute_error, mean_absolute_percentage_error, mean_squared_error,
     mean_squared_logarithmic_error, poisson, sparse_categorical_crossentropy, squared_hinge)
+from lamina.losses.circle import Circle, circle
+from lamina.losses.ctc import CTC, ctc
+from lamina.losses.probabilistic import (
+    BinaryFocalCrossentropy, CategoricalFocalCrossentropy, CategoricalGeneralizedCrossEntropy,
+    binary_focal_crossentropy, categorical_focal_crossentropy,
+    categorical_generalized_cross_entropy)
+from lamina.losses.segmentation import Dice, Tversky, dice, tversky
 from lamina.validation import received
 
 # Keras' short names.
@@ -88,4 +99,8 @@ __all__ = [
     "mean_absolute_percentage_error", "mean_squared_error", "mean_squared_logarithmic_error",
     "mse", "msle", "poisson", "reduce_weighted_values", "serialize",
     "sparse_categorical_crossentropy", "squared_hinge", "squeeze_or_expand_to_same_rank",
+    "BinaryFocalCrossentropy", "CTC", "CategoricalFocalCrossentropy",
+    "CategoricalGeneralizedCrossEntropy", "Circle", "Dice", "Tversky",
+    "binary_focal_crossentropy", "categorical_focal_crossentropy",
+    "categorical_generalized_cross_entropy", "circle", "ctc", "dice", "tversky",
 ]

@@ -12,35 +12,16 @@ Keras 3 does. Two Keras rules are easy to get wrong:
 Everything here is shape logic in Python plus tensor ops: nothing reads a value back to the host.
 """
 
-import collections
 import numbers
-import re
 
 import torch
 
 from lamina import config
+from lamina.naming import auto_name
 from lamina.registry import register
 from lamina.validation import validate_choice
 
 REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None)
-
-_NAME_UIDS = collections.defaultdict(int)
-
-
-def to_snake_case(name):
-    """`"MeanSquaredError"` -> `"mean_squared_error"` (Keras' rule)."""
-    name = re.sub(r"\W+", "", name)
-    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
-
-
-def auto_name(prefix):
-    """A unique snake-case name: `my_loss`, then `my_loss_1`, `my_loss_2`, ..."""
-    prefix = to_snake_case(prefix)
-    count = _NAME_UIDS[prefix]
-    _NAME_UIDS[prefix] += 1
-    return prefix if count == 0 else f"{prefix}_{count}"
-
 
 def dtype_name(dtype):
     """Keras' name for a dtype argument (`None` means `floatx()`): `"float32"`, ..."""
@@ -168,9 +149,29 @@ def reduce_weighted_values(values, sample_weight=None, mask=None,
                                reduction)
     if torch.is_tensor(sample_weight):
         values, sample_weight = squeeze_or_expand_to_same_rank(values, sample_weight)
+        if values.shape != sample_weight.shape:
+            _check_weight_shape(values, sample_weight)
     if sample_weight is not None:
         values = values * sample_weight
     return reduce_values(values, sample_weight, reduction)
+
+
+def _check_weight_shape(values, sample_weight):
+    """Raise a teaching `ValueError` when `sample_weight` cannot scale `values` (as in Keras,
+    only a trailing size-1 axis is squeezed or added; other shapes must broadcast)."""
+    try:
+        torch.broadcast_shapes(values.shape, sample_weight.shape)
+    except RuntimeError:
+        hint = ""
+        if values.dim() > sample_weight.dim() and \
+                values.shape[:sample_weight.dim()] == sample_weight.shape:
+            shape = tuple(sample_weight.shape) + (1,) * (values.dim() - sample_weight.dim())
+            hint = (f" To weight whole samples, reshape it to {shape}, e.g. "
+                    f"`sample_weight.reshape{shape}`.")
+        raise ValueError("The loss expects `sample_weight` of a shape that broadcasts to the "
+                         f"per-sample losses. Received: sample_weight.shape="
+                         f"{tuple(sample_weight.shape)}, loss values shape="
+                         f"{tuple(values.shape)}.{hint}") from None
 
 
 def combine_masks(first, second):
@@ -196,8 +197,10 @@ class Loss:
     Call arguments:
         y_true: Ground truth values, any array-like; cast to the loss dtype.
         y_pred: Predicted values, any array-like.
-        sample_weight: Optional weights, of `y_true`'s shape or a prefix of it (usually
-            `(batch,)`), scaling each sample's contribution.
+        sample_weight: Optional weights scaling each value's contribution: a number, or an
+            array that broadcasts to the per-sample losses once a trailing size-1 axis is
+            squeezed or added (Keras' rule): `(batch,)` or `(batch, 1)` for losses of shape
+            `(batch,)`, `(batch, time)` or `(batch, 1)` for losses of shape `(batch, time)`.
 
     Example:
     >>> import torch

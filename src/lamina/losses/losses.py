@@ -46,9 +46,27 @@ for _dtype in (torch.float16, torch.bfloat16, torch.float32, torch.float64):
     _log_clip_bounds(_dtype)  # fill the cache eagerly, so compiled code only reads it
 
 
-def _pair(y_true, y_pred):
+def _pair(y_true, y_pred, fn, squeeze=False):
+    """`y_pred` as a tensor and `y_true` cast to it; with `squeeze`, a trailing size-1 axis is
+    squeezed or added to even the ranks. Shapes that do not broadcast raise a `ValueError`
+    naming `fn` (a check on Python shapes only: nothing is read from the device); `fn=None`
+    skips it, for callers that require equal shapes and check them themselves."""
     y_pred = convert_pred(y_pred, like=y_true)
-    return convert_true(y_true, y_pred), y_pred
+    y_true = convert_true(y_true, y_pred)
+    if squeeze:
+        y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
+    if fn is not None and y_true.shape != y_pred.shape:
+        _check_broadcastable(y_true, y_pred, fn)
+    return y_true, y_pred
+
+
+def _check_broadcastable(y_true, y_pred, fn):
+    try:
+        torch.broadcast_shapes(y_true.shape, y_pred.shape)
+    except RuntimeError:
+        raise ValueError(f"`{fn}` expects `y_true` and `y_pred` of the same (or broadcastable) "
+                         f"shapes. Received: y_true.shape={tuple(y_true.shape)}, "
+                         f"y_pred.shape={tuple(y_pred.shape)}.") from None
 
 
 def _fused_logits(y_pred, from_logits, activation):
@@ -85,21 +103,21 @@ def mean_squared_error(y_true, y_pred):
     >>> mean_squared_error(torch.tensor([[0.0, 1.0]]), torch.tensor([[1.0, 1.0]]))
     tensor([0.5000])
     """
-    y_true, y_pred = squeeze_or_expand_to_same_rank(*_pair(y_true, y_pred))
+    y_true, y_pred = _pair(y_true, y_pred, "mean_squared_error", squeeze=True)
     return F.mse_loss(*_same_shape(y_pred, y_true), reduction="none").mean(dim=-1)
 
 
 @register("keras.losses", aliases=("mae", "MAE"))
 def mean_absolute_error(y_true, y_pred):
     """Mean of `abs(y_true - y_pred)` over the last axis."""
-    y_true, y_pred = squeeze_or_expand_to_same_rank(*_pair(y_true, y_pred))
+    y_true, y_pred = _pair(y_true, y_pred, "mean_absolute_error", squeeze=True)
     return F.l1_loss(*_same_shape(y_pred, y_true), reduction="none").mean(dim=-1)
 
 
 @register("keras.losses", aliases=("mape", "MAPE"))
 def mean_absolute_percentage_error(y_true, y_pred):
     """`100 * mean(abs((y_true - y_pred) / max(abs(y_true), eps)))` over the last axis."""
-    y_true, y_pred = squeeze_or_expand_to_same_rank(*_pair(y_true, y_pred))
+    y_true, y_pred = _pair(y_true, y_pred, "mean_absolute_percentage_error", squeeze=True)
     diff = ((y_true - y_pred) / y_true.abs().clamp_min(config.epsilon())).abs()
     return 100.0 * diff.mean(dim=-1)
 
@@ -107,7 +125,7 @@ def mean_absolute_percentage_error(y_true, y_pred):
 @register("keras.losses", aliases=("msle", "MSLE"))
 def mean_squared_logarithmic_error(y_true, y_pred):
     """Mean of `square(log(max(y_pred, eps) + 1) - log(max(y_true, eps) + 1))`."""
-    y_true, y_pred = squeeze_or_expand_to_same_rank(*_pair(y_true, y_pred))
+    y_true, y_pred = _pair(y_true, y_pred, "mean_squared_logarithmic_error", squeeze=True)
     eps = config.epsilon()
     first = (y_pred.clamp_min(eps) + 1.0).log()
     second = (y_true.clamp_min(eps) + 1.0).log()
@@ -129,14 +147,14 @@ def cosine_similarity(y_true, y_pred, axis=-1):
     >>> cosine_similarity(torch.tensor([[0.0, 1.0]]), torch.tensor([[0.0, 3.0]]))
     tensor([-1.])
     """
-    y_true, y_pred = squeeze_or_expand_to_same_rank(*_pair(y_true, y_pred))
+    y_true, y_pred = _pair(y_true, y_pred, "cosine_similarity", squeeze=True)
     return -(_l2_normalize(y_true, axis) * _l2_normalize(y_pred, axis)).sum(dim=axis)
 
 
 @register("keras.losses")
 def huber(y_true, y_pred, delta=1.0):
     """Mean Huber loss: `0.5 * e**2` where `abs(e) <= delta`, else `delta * (abs(e) - delta/2)`."""
-    y_true, y_pred = squeeze_or_expand_to_same_rank(*_pair(y_true, y_pred))
+    y_true, y_pred = _pair(y_true, y_pred, "huber", squeeze=True)
     return F.huber_loss(*_same_shape(y_pred, y_true), reduction="none",
                         delta=float(delta)).mean(dim=-1)
 
@@ -147,7 +165,7 @@ _LOG_2 = 0.6931471805599453
 @register("keras.losses")
 def log_cosh(y_true, y_pred):
     """Mean of `log(cosh(y_pred - y_true))`, computed as `x + softplus(-2x) - log(2)`."""
-    y_true, y_pred = squeeze_or_expand_to_same_rank(*_pair(y_true, y_pred))
+    y_true, y_pred = _pair(y_true, y_pred, "log_cosh", squeeze=True)
     error = y_pred - y_true
     return (error + F.softplus(-2.0 * error) - _LOG_2).mean(dim=-1)
 
@@ -156,7 +174,7 @@ def log_cosh(y_true, y_pred):
 @register("keras.losses", aliases=("kld", "KLD"))
 def kl_divergence(y_true, y_pred):
     """`sum(y_true * log(y_true / y_pred))`, both clipped to `[eps, 1]`, over the last axis."""
-    y_true, y_pred = _pair(y_true, y_pred)
+    y_true, y_pred = _pair(y_true, y_pred, "kl_divergence")
     eps = config.epsilon()
     y_true, y_pred = y_true.clamp(eps, 1.0), y_pred.clamp(eps, 1.0)
     return (y_true * (y_true / y_pred).log()).sum(dim=-1)
@@ -165,7 +183,7 @@ def kl_divergence(y_true, y_pred):
 @register("keras.losses")
 def poisson(y_true, y_pred):
     """Mean of `y_pred - y_true * log(y_pred + eps)` over the last axis."""
-    y_true, y_pred = _pair(y_true, y_pred)
+    y_true, y_pred = _pair(y_true, y_pred, "poisson")
     return (y_pred - y_true * (y_pred + config.epsilon()).log()).mean(dim=-1)
 
 
@@ -179,21 +197,21 @@ def _hinge_labels(y_true):
 @register("keras.losses")
 def hinge(y_true, y_pred):
     """Mean of `max(1 - y_true * y_pred, 0)`; labels in {0, 1} are read as {-1, 1}."""
-    y_true, y_pred = _pair(y_true, y_pred)
+    y_true, y_pred = _pair(y_true, y_pred, "hinge")
     return (1.0 - _hinge_labels(y_true) * y_pred).clamp_min(0.0).mean(dim=-1)
 
 
 @register("keras.losses")
 def squared_hinge(y_true, y_pred):
     """Mean of `square(max(1 - y_true * y_pred, 0))`; labels in {0, 1} are read as {-1, 1}."""
-    y_true, y_pred = _pair(y_true, y_pred)
+    y_true, y_pred = _pair(y_true, y_pred, "squared_hinge")
     return (1.0 - _hinge_labels(y_true) * y_pred).clamp_min(0.0).square().mean(dim=-1)
 
 
 @register("keras.losses")
 def categorical_hinge(y_true, y_pred):
     """`max(max((1 - y_true) * y_pred) - sum(y_true * y_pred) + 1, 0)` for one-hot `y_true`."""
-    y_true, y_pred = _pair(y_true, y_pred)
+    y_true, y_pred = _pair(y_true, y_pred, "categorical_hinge")
     positive = (y_true * y_pred).sum(dim=-1)
     negative = ((1.0 - y_true) * y_pred).amax(dim=-1)
     return (negative - positive + 1.0).clamp_min(0.0)
@@ -216,7 +234,7 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
     >>> binary_crossentropy(torch.tensor([[0.0, 1.0]]), torch.tensor([[0.0, 1.0]]))
     tensor([1.1921e-07])
     """
-    y_true, y_pred = _pair(y_true, y_pred)
+    y_true, y_pred = _pair(y_true, y_pred, None)
     if label_smoothing:
         y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
     _check_same_shape(y_true, y_pred, "binary_crossentropy")
@@ -259,7 +277,7 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
     if isinstance(axis, bool):
         raise ValueError("`categorical_crossentropy` expects `axis` to be an integer. "
                          f"Received: axis={axis!r} (of type bool).")
-    y_true, y_pred = _pair(y_true, y_pred)
+    y_true, y_pred = _pair(y_true, y_pred, None)
     _check_same_shape(y_true, y_pred, "categorical_crossentropy")
     if y_pred.shape[-1] == 1:
         warnings.warn("`categorical_crossentropy` expects `y_pred` of shape (batch, num_classes) "

@@ -11,11 +11,20 @@ from lamina.losses.losses import (binary_crossentropy, categorical_crossentropy,
                                   mean_absolute_error, mean_absolute_percentage_error,
                                   mean_squared_error, mean_squared_logarithmic_error, poisson,
                                   sparse_categorical_crossentropy, squared_hinge)
+from lamina.losses import binary_focal_crossentropy, categorical_focal_crossentropy
 from lamina.metrics.accuracy_metrics import (
     Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
     SparseTopKCategoricalAccuracy, TopKCategoricalAccuracy, binary_accuracy,
     categorical_accuracy, sparse_categorical_accuracy, sparse_top_k_categorical_accuracy,
     top_k_categorical_accuracy)
+from lamina.metrics.auc import AUC
+from lamina.metrics.correlation_metrics import (ConcordanceCorrelation, PearsonCorrelation,
+                                                concordance_correlation, pearson_correlation)
+from lamina.metrics.confusion_metrics import (FalseNegatives, FalsePositives, Precision, Recall,
+                                              TrueNegatives, TruePositives)
+from lamina.metrics.f_score_metrics import F1Score, FBetaScore
+from lamina.metrics.hinge_metrics import CategoricalHinge, Hinge, SquaredHinge
+from lamina.metrics.iou_metrics import BinaryIoU, IoU, MeanIoU, OneHotIoU, OneHotMeanIoU
 from lamina.metrics.metric import Metric, MetricVariable
 from lamina.metrics.probabilistic_metrics import (BinaryCrossentropy, CategoricalCrossentropy,
                                                   KLDivergence, Poisson,
@@ -25,6 +34,10 @@ from lamina.metrics.regression_metrics import (CosineSimilarity, LogCoshError,
                                                MeanAbsoluteError, MeanAbsolutePercentageError,
                                                MeanSquaredError, MeanSquaredLogarithmicError,
                                                RootMeanSquaredError)
+from lamina.metrics.regression_metrics import R2Score
+from lamina.metrics.sensitivity_metrics import (PrecisionAtRecall, RecallAtPrecision,
+                                                SensitivityAtSpecificity,
+                                                SpecificityAtSensitivity)
 from lamina.validation import received
 
 _MODULE = "keras.metrics"
@@ -91,4 +104,15 @@ __all__ = [
     "mean_squared_logarithmic_error", "poisson", "serialize", "sparse_categorical_accuracy",
     "sparse_categorical_crossentropy", "sparse_top_k_categorical_accuracy", "squared_hinge",
     "top_k_categorical_accuracy",
+]
+__all__ += [  # confusion-matrix metrics and F-scores
+    "AUC", "F1Score", "FBetaScore", "FalseNegatives", "FalsePositives", "Precision",
+    "PrecisionAtRecall", "Recall", "RecallAtPrecision", "SensitivityAtSpecificity",
+    "SpecificityAtSensitivity", "TrueNegatives", "TruePositives",
+]
+__all__ += [  # IoU, R2, hinge and correlation metrics
+    "BinaryIoU", "CategoricalHinge", "ConcordanceCorrelation", "Hinge", "IoU", "MeanIoU",
+    "OneHotIoU", "OneHotMeanIoU", "PearsonCorrelation", "R2Score", "SquaredHinge",
+    "binary_focal_crossentropy", "categorical_focal_crossentropy", "concordance_correlation",
+    "pearson_correlation",
 ]

@@ -17,7 +17,8 @@ import re
 import torch
 
 from lamina import config
-from lamina.losses.loss import auto_name, dtype_name
+from lamina.losses.loss import dtype_name
+from lamina.naming import auto_name
 from lamina.registry import register
 from lamina.validation import received
 

@@ -10,7 +10,8 @@ import torch
 from torch import nn
 
 from lamina.layers.keras_tensor import flatten
-from lamina.layers.layer import Layer, unique_name
+from lamina.layers.layer import Layer
+from lamina.naming import unique_name
 from lamina.models.functional import FunctionalGraph
 from lamina.registry import register
 from lamina.training.trainer import Trainer

@@ -5,7 +5,8 @@ from torch import nn
 from lamina.layers.core.torch_module_wrapper import TorchModuleWrapper
 from lamina.layers.input_layer import Input, InputLayer
 from lamina.layers.keras_tensor import KerasTensor
-from lamina.layers.layer import Layer, unique_name
+from lamina.layers.layer import Layer
+from lamina.naming import unique_name
 from lamina.models.functional import FunctionalGraph
 from lamina.models.model import Model, _key
 from lamina.registry import register

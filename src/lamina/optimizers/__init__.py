@@ -5,15 +5,27 @@ as `"adam"`, or a Keras config dict.
 """
 
 from lamina import registry
+from lamina.optimizers.adafactor import Adafactor
 from lamina.optimizers.adadelta import Adadelta
 from lamina.optimizers.adagrad import Adagrad
 from lamina.optimizers.adam import Adam
+from lamina.optimizers.adamax import Adamax
+from lamina.optimizers.adamw import AdamW
+from lamina.optimizers.ftrl import Ftrl
+from lamina.optimizers.lamb import Lamb
+from lamina.optimizers.lion import Lion
+from lamina.optimizers.loss_scale_optimizer import LossScaleOptimizer
+from lamina.optimizers.nadam import Nadam
 from lamina.optimizers.optimizer import MODULE, Optimizer
 from lamina.optimizers.rmsprop import RMSprop
 from lamina.optimizers.sgd import SGD
+from lamina.optimizers import schedules  # registers the schedules by their Keras names
 
 __all__ = ["Adadelta", "Adagrad", "Adam", "Optimizer", "RMSprop", "SGD", "deserialize",
            "get", "serialize"]
+__all__ += ["AdamW", "Adamax", "Lamb", "Lion", "Nadam"]
+__all__ += ["LossScaleOptimizer"]
+__all__ += ["Adafactor", "Ftrl", "schedules"]
 
 
 def serialize(optimizer):

@@ -5,13 +5,17 @@ variables (momentums, velocities, ...) beside them on their device. One update, 
 comes from `step()` (gradients in `p.grad`, the torch convention) or from
 `apply(grads, params)` / `apply_gradients(zip(grads, params))` (the Keras convention), runs:
 
-    unscale (loss_scale_factor) -> clip (clipnorm | clipvalue | global_clipnorm)
-    -> decoupled weight decay -> the update rule -> iterations += 1
+    unscale (loss_scale_factor) -> [accumulate (gradient_accumulation_steps): the rest
+    only at a window's last call, with the mean] -> clip (clipnorm | clipvalue |
+    global_clipnorm) -> decoupled weight decay -> the update rule -> [moving average
+    (use_ema)] -> iterations += 1
 
 Every stage is a handful of list-wide `torch._foreach_*` ops (or one fused torch kernel) on
-the parameters' device. The learning rate lives in a 0-d float32 tensor on that device and
-`iterations` in a 0-d int64 tensor, so an update never reads a value back to the host and a
-`torch.compile`d step is not recompiled when the rate changes.
+the parameters' device. The learning rate lives in a 0-d float32 tensor on that device (or
+comes from a schedule computed there) and `iterations` in a 0-d int64 tensor, so an update
+never reads a value back to the host and a `torch.compile`d step is not recompiled when
+the rate changes. The decisions that depend on the step count (accumulation windows, EMA
+timing) use a copy of the count kept on the host.
 
 Subclasses create their slots in `build` with `add_optimizer_variables` and implement the
 rule in `_foreach_update(grads, params, learning_rate, **slots)`, which receives each
@@ -27,7 +31,9 @@ import warnings
 import torch
 
 from lamina import config, registry
-from lamina.validation import received
+from lamina.optimizers.ema import update_moving_average
+from lamina.optimizers.gradient_accumulation import accumulate
+from lamina.validation import received, validate_positive_int
 
 MODULE = "keras.optimizers"
 SCHEDULES_MODULE = "keras.optimizers.schedules"
@@ -62,6 +68,15 @@ def _is_schedule(value):
                for cls in type(value).__mro__)
 
 
+def _check_accumulation_steps(value, owner):
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 2:
+        raise ValueError(f"`{owner}` expects `gradient_accumulation_steps` to be an integer "
+                         ">= 2 or None. " + received("gradient_accumulation_steps", value))
+    return int(value)
+
+
 def _snake_case(name):
     name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
     return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
@@ -84,19 +99,25 @@ class Optimizer:
         global_clipnorm: Float. If set, all gradients are rescaled together so that their
             joint L2 norm is at most this value. Only one of `clipnorm`, `clipvalue` and
             `global_clipnorm` may be set. Defaults to `None`.
-        use_ema: Not supported yet; must stay `False`. Defaults to `False`.
-        ema_momentum: Float in `[0, 1]`, kept in the config for Keras compatibility.
-            Defaults to `0.99`.
-        ema_overwrite_frequency: Not supported yet; must stay `None`. Defaults to `None`.
+        use_ema: Whether to keep an exponential moving average of the weights (one
+            "average" slot per weight), to copy into the weights at the end of training
+            (`finalize_variable_values`). Defaults to `False`.
+        ema_momentum: Float in `[0, 1]`: after each update `average <- ema_momentum *
+            average + (1 - ema_momentum) * weight` (the first update copies the weight).
+            Used with `use_ema`. Defaults to `0.99`.
+        ema_overwrite_frequency: Positive integer or `None`. With `use_ema`, the weights are
+            set to their average every `ema_overwrite_frequency` updates. Defaults to `None`
+            (only at the end of training).
         loss_scale_factor: Float. If set, `scale_loss(loss)` multiplies the loss by it and
             every update divides the gradients by it. Defaults to `None`.
-        gradient_accumulation_steps: Not supported yet; must stay `None`.
-            Defaults to `None`.
+        gradient_accumulation_steps: Integer >= 2 or `None`. If set, gradients are summed
+            over that many calls (`step`, `apply`) and the weights are updated at the last
+            one with their mean. `iterations` counts updates; learning rate schedules see
+            every call (Keras' counting). Defaults to `None`.
         name: String, the optimizer's name. Defaults to the snake-cased class name.
 
     Raises:
-        ValueError: For an argument out of range, more than one clipping argument, or one
-            of the arguments that are not supported yet.
+        ValueError: For an argument out of range or more than one clipping argument.
     """
 
     def __init__(self, learning_rate, weight_decay=None, clipnorm=None, clipvalue=None,
@@ -104,19 +125,6 @@ class Optimizer:
                  ema_overwrite_frequency=None, loss_scale_factor=None,
                  gradient_accumulation_steps=None, name=None):
         owner = type(self).__name__
-        if use_ema or ema_overwrite_frequency is not None:
-            raise ValueError(
-                f"`{owner}` does not support `use_ema` or `ema_overwrite_frequency` yet: "
-                "lamina's optimizers keep no moving average of the weights. "
-                f"Received: use_ema={use_ema!r}, ema_overwrite_frequency="
-                f"{ema_overwrite_frequency!r}. Leave both unset, or average the weights "
-                "with `torch.optim.swa_utils.AveragedModel(model)`.")
-        if gradient_accumulation_steps:
-            raise ValueError(
-                f"`{owner}` does not support `gradient_accumulation_steps` yet. "
-                + received("gradient_accumulation_steps", gradient_accumulation_steps)
-                + " To accumulate in a torch loop, call `(loss / n).backward()` on n batches "
-                "(gradients add up in `p.grad`) before one `optimizer.step()`.")
         clip_args = {"clipnorm": clipnorm, "clipvalue": clipvalue,
                      "global_clipnorm": global_clipnorm}
         if sum(v is not None for v in clip_args.values()) > 1:
@@ -132,18 +140,27 @@ class Optimizer:
         self.clipnorm = optional(clipnorm, "clipnorm")
         self.clipvalue = optional(clipvalue, "clipvalue")
         self.global_clipnorm = optional(global_clipnorm, "global_clipnorm")
-        self.use_ema = False
+        self.use_ema = bool(use_ema)
         self.ema_momentum = check_float(ema_momentum, "ema_momentum", owner, 0.0, 1.0)
-        self.ema_overwrite_frequency = None
+        self.ema_overwrite_frequency = None if ema_overwrite_frequency is None else \
+            validate_positive_int(ema_overwrite_frequency, "ema_overwrite_frequency", owner)
         self.loss_scale_factor = optional(loss_scale_factor, "loss_scale_factor")
-        self.gradient_accumulation_steps = None
+        self.gradient_accumulation_steps = _check_accumulation_steps(
+            gradient_accumulation_steps, owner)
         self.built = False
         self._params = []
         self._variables = []  # slot variables, in Keras' order
         self._slots = {}  # slot name -> one tensor per parameter (what `_foreach_update` gets)
         self._exclude_ids, self._exclude_pattern, self._decay_mask = set(), None, None
         device = config.device()
+        # `_iterations` counts updates (what update rules read, e.g. for bias corrections);
+        # `_steps` counts calls of `step`/`apply` (Keras' `iteration` variable, what schedules
+        # read). They are one tensor unless gradients are accumulated.
         self._iterations = torch.zeros((), dtype=torch.int64, device=device)
+        self._steps = self._iterations if self.gradient_accumulation_steps is None else \
+            torch.zeros((), dtype=torch.int64, device=device)
+        self._host_steps, self._steps_version = 0, self._steps._version
+        self._ema_averages, self._gradient_accumulators = [], []
         self._learning_rate = torch.zeros((), dtype=torch.float32, device=device)
         self._schedule = None
         self.learning_rate = learning_rate
@@ -152,7 +169,11 @@ class Optimizer:
 
     @property
     def iterations(self):
-        """Number of updates applied: a 0-d int64 tensor on the parameters' device."""
+        """Number of updates applied: a 0-d int64 tensor on the parameters' device.
+
+        With `gradient_accumulation_steps` it counts updates, not calls (as Keras' property
+        does); the calls are `variables[0]`, Keras' saved `iteration` variable.
+        """
         return self._iterations
 
     @property
@@ -191,7 +212,7 @@ class Optimizer:
         if self._schedule is None:
             return self._learning_rate
         if self._schedule_takes_step:
-            value = self._schedule(self._iterations)
+            value = self._schedule(self._steps)
         else:
             value = self._schedule()
         if isinstance(value, torch.Tensor):
@@ -200,10 +221,11 @@ class Optimizer:
 
     @property
     def variables(self):
-        """`[iterations, learning_rate, *slots]` in Keras' order (no `learning_rate` entry
-        while the rate is a schedule or callable)."""
+        """`[iteration, learning_rate, *slots]` in Keras' order (no `learning_rate` entry
+        while the rate is a schedule or callable). `iteration` counts calls; the slots start
+        with the moving averages (`use_ema`) and the gradient accumulators."""
         rate = [] if self._schedule is not None else [self._learning_rate]
-        return [self._iterations, *rate, *self._variables]
+        return [self._steps, *rate, *self._variables]
 
     # -- building -----------------------------------------------------------------------------
 
@@ -229,12 +251,25 @@ class Optimizer:
                 f"{', '.join(devices)}. Move the model with `model.to(device)`, or use one "
                 "optimizer per device.")
         if params:
-            self._iterations = self._iterations.to(params[0].device)
-            self._learning_rate = self._learning_rate.to(params[0].device)
+            device = params[0].device
+            trusted = self._steps._version == self._steps_version
+            self._iterations = self._iterations.to(device)
+            self._steps = self._iterations if self.gradient_accumulation_steps is None else \
+                self._steps.to(device)
+            if trusted:  # the host count still holds for the moved copy
+                self._steps_version = self._steps._version
+            self._learning_rate = self._learning_rate.to(device)
         self._params = params
         self._index = {id(p): i for i, p in enumerate(params)}
         if self.weight_decay and (self._exclude_ids or self._exclude_pattern is not None):
             self._decay_mask = [self._use_weight_decay(p) for p in params]
+        # Keras creates these first, so they lead the slots in `variables`.
+        if self.use_ema:
+            self._ema_averages = [self.add_variable_from_reference(p, "average")
+                                  for p in params]
+        if self.gradient_accumulation_steps:
+            self._gradient_accumulators = [
+                self.add_variable_from_reference(p, "gradient_accumulator") for p in params]
         self.built = True
 
     def add_variable(self, shape, initializer="zeros", dtype=None, name=None):
@@ -259,15 +294,18 @@ class Optimizer:
         """One slot per variable for each name in `name` (a string or a list of strings).
 
         With several names the slots are created interleaved (all names for the first
-        variable, then the second...), as Keras orders them. Returns a list per name (a
-        single list for a string) and records each list as the slot `name`.
+        variable, then the second...), as Keras orders them; `initializer` may then be a
+        list too, one per name. Returns a list per name (a single list for a string) and
+        records each list as the slot `name`.
         """
         names = [name] if isinstance(name, str) else list(name)
+        initializers = list(initializer) if isinstance(initializer, (list, tuple)) \
+            else [initializer] * len(names)
         lists = tuple([] for _ in names)
         for variable in trainable_variables:
-            for slot_name, slot_list in zip(names, lists):
+            for slot_name, slot_init, slot_list in zip(names, initializers, lists):
                 slot_list.append(self.add_variable_from_reference(variable, slot_name,
-                                                                  initializer))
+                                                                  slot_init))
         for slot_name, slot_list in zip(names, lists):
             self._slots[slot_name] = slot_list
         return lists[0] if isinstance(name, str) else lists
@@ -403,13 +441,13 @@ class Optimizer:
         """Apply `(gradient, parameter)` pairs (Keras 2 spelling of `apply`).
 
         Returns:
-            `iterations`.
+            Keras' `iteration` counter (`variables[0]`).
         """
         pairs = list(grads_and_vars)
         if pairs:
             grads, params = zip(*pairs)
             self.apply(grads, params)
-        return self._iterations
+        return self._steps
 
     def apply(self, grads, trainable_variables=None):
         """Update `trainable_variables` with `grads` (Keras 3's convention).
@@ -466,9 +504,33 @@ class Optimizer:
 
     @torch.no_grad()
     def _update(self, grads, params, indices):
-        """One update of `params` (the built parameters at `indices`, all when `None`)."""
+        """One call's update of `params` (the built parameters at `indices`, all when `None`).
+
+        In Keras' order: unscale; accumulate (see `gradient_accumulation.py`) or not; clip,
+        decay and the rule; the moving average (see `ema.py`); count the call.
+        """
         if self.loss_scale_factor is not None:
             grads = torch._foreach_div(grads, self.loss_scale_factor)
+        n = self.gradient_accumulation_steps
+        calls = self._host_step_count() if n or self.use_ema else None
+        if n:
+            accumulators = self._gradient_accumulators if indices is None else \
+                [self._gradient_accumulators[i] for i in indices]
+            if accumulate(accumulators, grads, calls, n):  # the mean, at a window's end
+                self._apply_rule(accumulators, params, indices)
+                torch._foreach_zero_(accumulators)
+                self._iterations.add_(1)
+        else:
+            self._apply_rule(grads, params, indices)
+        if self.use_ema:
+            update_moving_average(self._ema_averages, self._params, self.ema_momentum,
+                                  calls // n if n else calls, self.ema_overwrite_frequency)
+        self._steps.add_(1)  # also `iterations` when not accumulating
+        if calls is not None:
+            self._host_steps, self._steps_version = calls + 1, self._steps._version
+
+    def _apply_rule(self, grads, params, indices):
+        """Clip, decay and run the update rule on `params` (at `indices` of the built list)."""
         grads = self._clip(grads)
         learning_rate = self._current_learning_rate()
         if self.weight_decay:
@@ -477,7 +539,42 @@ class Optimizer:
         if indices is not None:
             slots = {name: [tensors[i] for i in indices] for name, tensors in slots.items()}
         self._foreach_update(grads, params, learning_rate, **slots)
-        self._iterations.add_(1)
+
+    def _host_step_count(self):
+        """Calls so far (Keras' `iteration`) as a Python int, without a host sync per step.
+
+        The count kept on the host is trusted while only this optimizer wrote the counter
+        (the tensor's version counter tells); after anything else wrote it (a restored
+        checkpoint), it is read back once.
+        """
+        if self._steps._version != self._steps_version:
+            self._host_steps = int(self._steps)  # host sync, only after an outside write
+            self._steps_version = self._steps._version
+        return self._host_steps
+
+    def finalize_variable_values(self, var_list=None):
+        """End of training: with `use_ema`, copy the moving averages into the weights.
+
+        Keras' `fit` calls it once after the last epoch (when `epochs > 0`), before the
+        callbacks' `on_train_end`. Without `use_ema` it does nothing.
+
+        Args:
+            var_list: The weights, in the order the optimizer was built with. Defaults to
+                `None`: the built parameters.
+
+        Raises:
+            ValueError: If `var_list` does not have one weight per moving average.
+        """
+        if not self.use_ema or not self.built:
+            return
+        var_list = self._params if var_list is None else list(var_list)
+        if len(var_list) != len(self._ema_averages):
+            raise ValueError(
+                f"`{type(self).__name__}.finalize_variable_values` expects the "
+                f"{len(self._ema_averages)} weights the optimizer was built with, in order. "
+                f"Received {len(var_list)} weights.")
+        with torch.no_grad():
+            torch._foreach_copy_(var_list, self._ema_averages)
 
     def _clip(self, grads):
         if self.clipnorm:  # per tensor: g * c / max(||g||, c), Keras' order of operations
@@ -563,5 +660,9 @@ class Optimizer:
                         f"Optimizer variable {i} of '{self.name}' has shape "
                         f"{tuple(variable.shape)}; the stored value has {tuple(value.shape)}.")
                 variable.copy_(value)
+        if self.gradient_accumulation_steps:  # updates = calls // steps, as Keras derives it
+            with torch.no_grad():
+                self._iterations.copy_(torch.div(self._steps, self.gradient_accumulation_steps,
+                                                 rounding_mode="floor"))
         if self._schedule is None:
             self._learning_rate_value = float(self._learning_rate)  # host sync, once on load

@@ -3,11 +3,16 @@
 Strings are resolved when `compile` is called (an unknown name fails there, not mid-`fit`),
 except the shape-dependent conveniences (`"accuracy"`/`"acc"`, `"crossentropy"`/`"ce"`), which
 pick their binary, sparse or categorical variant from the first batch's shapes, as Keras does.
+
+Metrics per output follow Keras 3 (see `CompileMetrics`); their log keys are Keras' names:
+`out_a_acc`, and for a weighted metric whose name is taken, `out_a_weighted_acc`.
 """
+
+import copy
+import weakref
 
 from lamina import losses as losses_module
 from lamina import metrics as metrics_module
-from lamina.layers.keras_tensor import flatten
 
 _SHAPE_DEPENDENT_METRICS = ("accuracy", "acc")
 _SHAPE_DEPENDENT_LOSSES = ("crossentropy", "ce")
@@ -95,7 +100,20 @@ def _resolve_loss(identifier):
 
 
 class CompileMetrics:
-    """The compiled metrics of a model: one list per output, named as Keras names them."""
+    """The compiled metrics of a model, one list per output, named as Keras 3 names them.
+
+    `metrics` and `weighted_metrics` (only the latter receive the sample weights) are each:
+
+    - for a single output: any list (or dict, or nesting of them); every metric applies to it
+      and keeps its own name (`"acc"`, `"weighted_acc"` when taken);
+    - for several outputs: a dict `{output_name: metric or list}`; or a list with one entry
+      (a metric, a list of metrics or `None`) per output. Log keys are prefixed with the
+      output name (`out_a_acc`). A flat list of metric identifiers of another length applies
+      to every output, as in Keras 2 (Keras 3 rejects it).
+
+    A repeated name gets `_1`, `_2`, ... ; a weighted metric whose name is taken becomes
+    `weighted_<name>` (after the output prefix), as in Keras 3.
+    """
 
     def __init__(self, metrics, weighted_metrics, output_names):
         self.output_names = list(output_names)
@@ -103,58 +121,136 @@ class CompileMetrics:
         for argument, weighted in ((metrics, False), (weighted_metrics, True)):
             if argument is None:
                 continue
+            name = "weighted_metrics" if weighted else "metrics"
             if not isinstance(argument, (list, tuple, dict)):
-                raise TypeError(f"`compile` expects `{'weighted_' if weighted else ''}metrics` to "
-                                f"be a list or a dict. Received: {argument!r} "
-                                f"(of type {type(argument).__name__})")
-            for index, entry in enumerate(self._spread(argument)):
-                for identifier in flatten(entry) if entry is not None else []:
+                raise TypeError(f"`compile` expects `{name}` to be a list or a dict. "
+                                f"Received: {argument!r} (of type {type(argument).__name__})")
+            for index, entry in enumerate(self._spread(argument, name)):
+                for identifier in _flatten_metrics(entry):
                     self._specs.append((index, _check_metric(identifier), weighted))
+        self._entries = []  # (output index, metric, weighted)
         self.metrics = []
-        self.built = False
+        self.built = self._fitted = False
 
-    def _spread(self, argument):
-        if isinstance(argument, dict):
-            return per_output(argument, self.output_names, "metrics")
+    def _spread(self, argument, name):
+        """`argument` as one entry per output."""
         count = len(self.output_names)
-        if count > 1 and len(argument) == count and all(
-            isinstance(entry, (list, tuple)) or entry is None for entry in argument
-        ):
-            return list(argument)  # [[metrics of output 0], [metrics of output 1], ...]
+        if count == 1:
+            return [argument]
+        if _is_config(argument):  # one metric, as a config dict
+            return [argument] * count
+        if isinstance(argument, dict):
+            unknown = [key for key in argument if key not in self.output_names]
+            if unknown:
+                raise ValueError(f"`compile` received `{name}` for unknown output(s) {unknown}. "
+                                 f"The model's outputs are named {self.output_names}.")
+            return [argument.get(output) for output in self.output_names]
+        if len(argument) == count:
+            return list(argument)  # one entry per output
+        if any(isinstance(entry, (list, tuple)) or (isinstance(entry, dict)
+                                                     and not _is_config(entry))
+               for entry in argument):
+            raise ValueError(f"`compile` expects `{name}` to have one entry per output "
+                             f"({count}: {self.output_names}), or to be a flat list of metrics "
+                             f"applied to every output. Received: {name}={argument!r}")
         return [argument] * count
 
     def build(self, y_true, y_pred, device):
-        prefix = len(self.output_names) > 1
-        self._entries = []
+        """Make the metric objects, with the first batch's shapes (for `"acc"`)."""
+        prefixes = [f"{name}_" if len(self.output_names) > 1 else ""
+                    for name in self.output_names]
+        taken, seen, self._entries = {}, set(), []
         for index, identifier, weighted in self._specs:
             metric = _make_metric(identifier, y_true[index], y_pred[index])
-            if prefix:
-                metric.name = f"{self.output_names[index]}_{metric.name}"
-            if weighted:
-                metric.name = f"weighted_{metric.name}" if _clashes(metric, self._entries) \
-                    else metric.name
+            base = _BASE_NAMES.get(metric, metric.name)
+            if id(metric) in seen:  # one object listed twice (e.g. for every output)
+                metric = copy.deepcopy(metric)
+            seen.add(id(metric))
+            _BASE_NAMES[metric] = base
+            metric.name = _log_name(prefixes[index], base, weighted, taken)
             metric.to(device)
             self._entries.append((index, metric, weighted))
         self.metrics = [metric for _, metric, _ in self._entries]
         self.built = True
+        self._fitted = False  # whether an update went through since `build`
 
     def update_state(self, y_true, y_pred, sample_weight):
+        """Update every metric with its output's batch (no host sync).
+
+        An error in the first update after `build` is a metric that does not suit its
+        output's shapes: it is re-raised naming the metric, the output and both shapes.
+        """
         for index, metric, weighted in self._entries:
-            metric.update_state(y_true[index], y_pred[index],
-                                sample_weight=sample_weight[index] if weighted else None)
+            try:
+                metric.update_state(y_true[index], y_pred[index],
+                                    sample_weight=sample_weight[index] if weighted else None)
+            except (ValueError, RuntimeError, IndexError) as error:
+                if self._fitted:
+                    raise  # it worked on an earlier batch: not a question of shapes
+                raise self._misfit(index, metric, y_true[index], y_pred[index], error) \
+                    from error
+        self._fitted = True
+
+    def _misfit(self, index, metric, y_true, y_pred, error):
+        return ValueError(
+            f"The metric '{_BASE_NAMES.get(metric, metric.name)}' ({type(metric).__name__}) does "
+            f"not fit output '{self.output_names[index]}': y_true.shape={_shape(y_true)}, "
+            f"y_pred.shape={_shape(y_pred)}. Choose a metric that suits these shapes, or give "
+            "each output its own metrics (a dict by output name, or a list of lists). The "
+            f"metric raised: {error}")
 
     def reset_state(self):
         for metric in self.metrics:
             metric.reset_state()
 
 
-def _clashes(metric, entries):
-    return any(other.name == metric.name for _, other, _ in entries)
+# The name each metric had before `build` prefixed it, so compiling again (or another model
+# sharing the metric object) starts from the user's name, not from `out_a_acc`.
+_BASE_NAMES = weakref.WeakKeyDictionary()
+
+
+def _log_name(prefix, base, weighted, taken):
+    """Keras 3's key for a metric: `prefix + base`; a repeat gets `_1`, `_2`, ...; a weighted
+    metric whose name is taken is `prefix + "weighted_" + base` first."""
+    name = prefix + base
+    if name not in taken:
+        taken[name] = 1
+        return name
+    if weighted:
+        name = f"{prefix}weighted_{base}"
+        if name not in taken:
+            taken[name] = 1
+            return name
+    count = taken[name]
+    taken[name] += 1
+    return f"{name}_{count}"
+
+
+def _shape(value):
+    return tuple(getattr(value, "shape", ())) if value is not None else None
+
+
+def _is_config(value):
+    return isinstance(value, dict) and "class_name" in value
+
+
+def _flatten_metrics(entry):
+    """The metric identifiers in one output's entry (nested lists/dicts; a config dict is
+    one identifier)."""
+    if entry is None:
+        return []
+    if isinstance(entry, (list, tuple)):
+        return [leaf for item in entry for leaf in _flatten_metrics(item)]
+    if isinstance(entry, dict) and not _is_config(entry):
+        return [leaf for item in entry.values() for leaf in _flatten_metrics(item)]
+    return [entry]
 
 
 def _check_metric(identifier):
-    """Fail at compile time on an unknown metric name."""
+    """Fail at compile time on an unknown metric name or a bad config."""
     if isinstance(identifier, str) and identifier.lower() not in _SHAPE_DEPENDENT_METRICS:
+        metrics_module.get(identifier)
+    elif isinstance(identifier, dict):
         metrics_module.get(identifier)
     return identifier
 
@@ -167,8 +263,6 @@ def _make_metric(identifier, y_true, y_pred):
                metrics_module.CategoricalAccuracy)
         return cls(name=identifier)
     metric = metrics_module.get(identifier)
-    if isinstance(metric, type):
-        metric = metric()
     if not isinstance(metric, metrics_module.Metric):
         name = identifier if isinstance(identifier, str) else getattr(metric, "__name__", "metric")
         return metrics_module.MeanMetricWrapper(metric, name=name)

@@ -17,6 +17,7 @@ from lamina import metrics as metrics_module
 from lamina.callbacks.callback_list import CallbackList
 from lamina.layers.keras_tensor import flatten, map_structure
 from lamina.layers.layer import Layer, collect_losses
+from lamina.mixed_precision.autocast import float32_outputs
 from lamina.training.compile_utils import CompileLoss, CompileMetrics
 from lamina.training.data_adapter import ArrayData, unpack_x_y_sample_weight
 from lamina.validation import received
@@ -84,6 +85,9 @@ class Trainer:
             jit_compile: `True` runs the model's forward pass through `torch.compile` in
                 `fit`/`evaluate`/`predict` (the first steps then take seconds to compile).
                 Defaults to `"auto"`, which does not compile.
+            auto_scale_loss: With the model's dtype policy `"mixed_float16"`, wrap the
+                optimizer in a `LossScaleOptimizer` (dynamic loss scaling, so small float16
+                gradients do not underflow). Defaults to `True`.
         """
         if steps_per_execution != 1:
             raise ValueError("`compile` only supports `steps_per_execution=1` in lamina. "
@@ -92,8 +96,12 @@ class Trainer:
             raise ValueError("`compile` expects `jit_compile` to be True, False or 'auto'. "
                              + received("jit_compile", jit_compile))
         output_names = self.output_names
+        resolved = optimizers.get(optimizer)
+        if (auto_scale_loss and self.dtype_policy.name == "mixed_float16"
+                and not isinstance(resolved, optimizers.LossScaleOptimizer)):
+            resolved = optimizers.LossScaleOptimizer(resolved, name="loss_scale_optimizer")
         self._untracked(
-            optimizer=optimizers.get(optimizer),
+            optimizer=resolved,
             loss=loss,
             compiled=True,
             stop_training=False,
@@ -141,8 +149,9 @@ class Trainer:
         """The total loss of a batch: compiled losses (weighted per output) plus the losses the
         layers added (`add_loss`, regularisers)."""
         total = None
-        if self._compile_loss is not None:
-            y_true, y_pred = self._per_output(y, "y"), self._per_output(y_pred, "y_pred")
+        if self._compile_loss is not None:  # in float32, whatever the outputs' dtype (Keras)
+            y_true = self._per_output(y, "y")
+            y_pred = float32_outputs(self._per_output(y_pred, "y_pred"))
             total, per_output = self._compile_loss(y_true, y_pred,
                                                    self._per_output_weights(sample_weight))
             for tracker, value in zip(self._output_loss_trackers, per_output):
@@ -158,8 +167,9 @@ class Trainer:
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
         """Update the compiled metrics with a batch; return the logs (lazily read)."""
-        if self._compile_metrics._specs:
-            y_true, y_pred = self._per_output(y, "y"), self._per_output(y_pred, "y_pred")
+        if self._compile_metrics._specs:  # in float32, as the loss
+            y_true = self._per_output(y, "y")
+            y_pred = float32_outputs(self._per_output(y_pred, "y_pred"))
             if not self._compile_metrics.built:
                 with torch.inference_mode(False):  # metric state must outlive evaluate()
                     self._compile_metrics.build(y_true, y_pred, y_pred[0].device)
@@ -272,6 +282,8 @@ class Trainer:
             callbacks.on_epoch_end(epoch, epoch_logs)
             if self.stop_training:
                 break
+        if epochs > initial_epoch:
+            self.optimizer.finalize_variable_values()  # use_ema: the averages become the weights
         callbacks.on_train_end(epoch_logs)
         return callbacks.history
 
@@ -343,7 +355,7 @@ class Trainer:
             torch.cuda.synchronize()  # host sync: the non-blocking copies must have landed
         callbacks.on_predict_end()
         flat = [flatten(o) for o in outputs]
-        joined = iter([torch.cat(parts).numpy() for parts in zip(*flat)])
+        joined = iter([_numpy(torch.cat(parts)) for parts in zip(*flat)])
         return map_structure(lambda _: next(joined), outputs[0])
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
@@ -368,7 +380,7 @@ class Trainer:
         self._prepare(data, need_optimizer=False)
         with torch.inference_mode():
             out = self.predict_step(data.first_batch(data.num_samples))
-        return map_structure(lambda t: t.cpu().numpy(), out)
+        return map_structure(lambda t: _numpy(t.cpu()), out)
 
     def _logs_result(self, logs, return_dict):
         if return_dict:
@@ -495,6 +507,12 @@ def _batch_size(x):
 def _num_samples(x):
     first = flatten(x)[0]
     return len(first) if hasattr(first, "__len__") else 1
+
+
+def _numpy(tensor):
+    """A host tensor as numpy; bfloat16 (a mixed_bfloat16 model's output), which numpy lacks,
+    as float32."""
+    return (tensor.float() if tensor.dtype == torch.bfloat16 else tensor).numpy()
 
 
 def _to_floats(logs):
