@@ -30,6 +30,8 @@ from lamina.layers.regularization import *  # noqa: F403
 from lamina.layers.regularization import __all__ as _regularization
 from lamina.layers.reshaping import *  # noqa: F403
 from lamina.layers.reshaping import __all__ as _reshaping
+from lamina.layers.rnn import *  # noqa: F403
+from lamina.layers.rnn import __all__ as _rnn
 from lamina.layers.variable import Variable
 
 __all__ = sorted([
@@ -53,4 +55,5 @@ __all__ = sorted([
     *_preprocessing,
     *_regularization,
     *_reshaping,
+    *_rnn,
 ])
