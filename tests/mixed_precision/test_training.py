@@ -84,3 +84,12 @@ def test_an_overflowing_step_is_skipped_and_halves_the_scale():
     model.train_on_batch(x, y)
     assert not all(torch.equal(a, b) for a, b in zip(before, model.weights))
     assert float(opt.dynamic_scale) == 128.0 and int(opt.step_counter) == 1
+
+
+def test_float32_outputs_keep_the_output_mask():
+    from lamina.mixed_precision.autocast import float32_outputs
+
+    half = torch.ones(2, 3, dtype=torch.bfloat16)
+    half._keras_mask = torch.tensor([[True, False, True], [True, True, False]])
+    (converted,) = float32_outputs([half])
+    assert converted.dtype == torch.float32 and converted._keras_mask is half._keras_mask

@@ -93,9 +93,17 @@ def _cast(value, dtype):
 
 def float32_outputs(values):
     """`values` (a list of model outputs) with float16 / bfloat16 tensors as float32: losses
-    and metrics are computed in float32, as in Keras."""
-    return [v.float() if isinstance(v, torch.Tensor) and v.dtype in _HALF else v
+    and metrics are computed in float32, as in Keras. An output's mask stays with it."""
+    return [_float32(v) if isinstance(v, torch.Tensor) and v.dtype in _HALF else v
             for v in values]
+
+
+def _float32(value):
+    converted = value.float()
+    mask = getattr(value, "_keras_mask", None)
+    if mask is not None:
+        converted._keras_mask = mask
+    return converted
 
 
 _HALF = (torch.float16, torch.bfloat16)
