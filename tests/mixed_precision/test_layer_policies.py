@@ -125,3 +125,9 @@ def test_a_float32_layer_inside_a_mixed_layer_runs_without_autocast():
     # bfloat16-rounded input (the block's input cast), float32 matmul (no autocast)
     torch.testing.assert_close(
         out, x.bfloat16().float() @ inner.kernel.keras_view().detach() + inner.bias.detach())
+
+
+def test_input_stays_floatx_under_a_half_global_policy():
+    mixed_precision.set_global_policy("bfloat16")
+    assert lamina.Input(shape=(3,)).dtype == torch.float32
+    assert lamina.Input(shape=(3,), dtype="bfloat16").dtype == torch.bfloat16

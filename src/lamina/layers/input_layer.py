@@ -27,6 +27,8 @@ class InputLayer(Layer):
         # Keras 2 spellings
         shape = kwargs.pop("input_shape", shape)
         batch_shape = kwargs.pop("batch_input_shape", batch_shape)
+        if dtype is None:  # floatx, whatever the global dtype policy (as Keras)
+            dtype = config.floatx()
         super().__init__(name=name or unique_name("input_layer"), dtype=dtype, **kwargs)
         if sparse:
             raise ValueError("`InputLayer` does not support `sparse=True` in lamina: PyTorch "
