@@ -197,3 +197,15 @@ def test_step_skips_parameters_without_gradients():
     opt.step()
     torch.testing.assert_close(used.detach(), torch.tensor([0.5, -1.5, 0.0]))
     assert torch.equal(unused.detach(), _param().detach())
+
+
+def test_finalize_variable_values_reaches_the_inner_optimizer():
+    weight = torch.nn.Parameter(torch.tensor([1.0, 2.0]))
+    inner = optimizers.SGD(0.5, use_ema=True, ema_momentum=0.5)
+    wrapped = optimizers.LossScaleOptimizer(inner, initial_scale=1.0)
+    for _ in range(3):  # the first step starts the average at the weights
+        wrapped.apply_gradients([(torch.tensor([1.0, 1.0]), weight)])
+    average = inner._ema_averages[0].detach().clone()
+    assert not torch.equal(weight.detach(), average)
+    wrapped.finalize_variable_values()
+    torch.testing.assert_close(weight.detach(), average)

@@ -197,6 +197,10 @@ class LossScaleOptimizer(Optimizer):
 
     # -- config and state ---------------------------------------------------------------------
 
+    def finalize_variable_values(self, var_list=None):
+        """The inner optimizer's: with `use_ema`, the averages become the weights."""
+        self.inner_optimizer.finalize_variable_values(var_list)
+
     def get_config(self):
         return {"name": self.name,
                 "inner_optimizer": registry.serialize(self.inner_optimizer),

@@ -1,5 +1,6 @@
 """Contract rows for the recurrent layers (run by `tests/layers/test_layer_contract.py`)."""
 
+from lamina import layers
 from lamina.layers import rnn as L
 
 CASES = [
@@ -27,4 +28,18 @@ CASES = [
                        "backward_layer": L.SimpleRNN(3, go_backwards=True,
                                                      activation="softsign")}, (2, 3, 5),
      (2, 3)),
+    (L.TimeDistributed, {"layer": layers.Dense(3)}, (2, 4, 5), (2, 4, 3)),
+    (L.TimeDistributed, {"layer": layers.Conv2D(2, 3, padding="same")}, (2, 3, 5, 4, 2),
+     (2, 3, 5, 4, 2)),
+    (L.TimeDistributed, {"layer": L.LSTM(2)}, (2, 3, 4, 5), (2, 3, 2)),
+    (L.ConvLSTM1D, {"filters": 2, "kernel_size": 3}, (2, 3, 6, 2), (2, 4, 2)),
+    (L.ConvLSTM1D, {"filters": 3, "kernel_size": 2, "strides": 2, "padding": "same",
+                    "return_sequences": True, "go_backwards": True}, (2, 3, 5, 2), (2, 3, 3, 3)),
+    (L.ConvLSTM2D, {"filters": 2, "kernel_size": 3, "padding": "same"}, (2, 3, 5, 4, 2),
+     (2, 5, 4, 2)),
+    (L.ConvLSTM2D, {"filters": 2, "kernel_size": (2, 3), "data_format": "channels_first",
+                    "return_sequences": True, "dropout": 0.2, "recurrent_dropout": 0.2,
+                    "kernel_regularizer": "l2"}, (2, 3, 2, 5, 4), (2, 3, 2, 4, 2)),
+    (L.ConvLSTM3D, {"filters": 2, "kernel_size": 2, "use_bias": False},
+     (2, 2, 3, 3, 3, 1), (2, 2, 2, 2, 2)),
 ]
