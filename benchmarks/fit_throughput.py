@@ -1,8 +1,10 @@
 """Training throughput of lamina's `fit` side by side with two plain PyTorch loops.
 
-Three runners train the same model from the same initial weights on the same data:
+The runners train the same model from the same initial weights on the same data:
 
 - `lamina`: the Keras tutorial code, `model.compile(...)` then `model.fit(..., verbose=0)`.
+- `lamina_pydataset`: the same, fed by a `keras.utils.PyDataset` slicing batches from the arrays
+  (reported as `lamina_pydataset / lamina`).
 - `torch_idiomatic`: the loop a PyTorch tutorial writes: `DataLoader(TensorDataset(...))`,
   `nn.Sequential`, a default `torch.optim` optimizer, `.item()` on loss and accuracy per step.
 - `torch_expert`: the best hand loop: data resident on the device, a `randperm` per epoch with
@@ -18,6 +20,7 @@ Run from the repository root: `PYTHONPATH=src .venv/bin/python benchmarks/fit_th
 """
 
 import argparse
+import dataclasses
 import datetime
 import gc
 import json
@@ -45,13 +48,40 @@ from workloads import WORKLOADS, initial_weights  # noqa: E402
 RESULTS_DIR = _HERE / "results"
 
 
+class TorchLSTMClassifier(nn.Module):
+    """`nn.Embedding` -> `nn.LSTM(batch_first=True)` -> `head` on the last hidden state."""
+
+    def __init__(self, workload, weights, head):
+        super().__init__()
+        table, kernel, recurrent, bias = weights[:4]
+        self.embedding = nn.Embedding(*table.shape)
+        self.lstm = nn.LSTM(table.shape[1], workload.lstm, batch_first=True)
+        with torch.no_grad():
+            self.embedding.weight.copy_(torch.from_numpy(table))
+            # Keras' gates i, f, c, o are torch's i, f, g, o: a transpose is the whole mapping.
+            self.lstm.weight_ih_l0.copy_(torch.from_numpy(kernel.T))  # (4 * units, features)
+            self.lstm.weight_hh_l0.copy_(torch.from_numpy(recurrent.T))  # (4 * units, units)
+            self.lstm.bias_ih_l0.copy_(torch.from_numpy(bias))
+            self.lstm.bias_hh_l0.zero_()  # Keras has one bias
+        self.head = head
+
+    def forward(self, tokens):
+        _, (h, _) = self.lstm(self.embedding(tokens))  # h: (layers=1, batch, units)
+        return self.head(h[-1])
+
+
 def torch_sequential(workload, weights, final_sigmoid):
     """`nn.Sequential` twin of the workload's Keras model, loaded with `weights` (Keras order).
 
-    A convnet takes NCHW images, as PyTorch code does. The final softmax is left out (the
-    losses take logits); the final sigmoid is kept only when `final_sigmoid` is true, as a
-    tutorial writing `nn.BCELoss` does.
+    A convnet takes NCHW images, as PyTorch code does; an embedding workload gives a
+    `TorchLSTMClassifier` whose head is this function's Dense stack. The final softmax is
+    left out (the losses take logits); the final sigmoid is kept only when `final_sigmoid`
+    is true, as a tutorial writing `nn.BCELoss` does.
     """
+    if workload.embedding:
+        head = dataclasses.replace(workload, inputs=workload.lstm, embedding=(), lstm=0)
+        return TorchLSTMClassifier(workload, weights,
+                                   torch_sequential(head, weights[4:], final_sigmoid))
     activations = {"relu": nn.ReLU, "tanh": nn.Tanh}
     layers = []
     weights = list(weights)
@@ -236,6 +266,10 @@ class Lamina:
 
         self.workload = workload
         layers = [keras.Input(shape=workload.input_shape)]
+        if workload.embedding:
+            layers = [keras.Input(shape=workload.input_shape, dtype="int32"),
+                      keras.layers.Embedding(*workload.embedding),
+                      keras.layers.LSTM(workload.lstm)]
         for filters, kernel_size in workload.conv:
             layers += [keras.layers.Conv2D(filters, kernel_size, activation="relu"),
                        keras.layers.MaxPooling2D(2)]
@@ -263,8 +297,39 @@ class Lamina:
         return np.asarray(self.model.predict(x, batch_size=len(x), verbose=0))
 
 
-RUNNERS = {runner.name: runner for runner in (Lamina, TorchExpert, TorchIdiomatic)}
+class LaminaPyDataset(Lamina):
+    """lamina fed by a `keras.utils.PyDataset` whose `__getitem__` slices batches from the
+    in-memory arrays: the price of Python-made batches (one `__getitem__`, a conversion and a
+    hand-over from the prefetching thread per step) next to device-resident arrays."""
+
+    name = "lamina_pydataset"
+
+    def fit(self, x, y, epochs, shuffle=True):
+        """Train for `epochs`; returns `[{"loss": ..., "acc": ...}]`, one dict per epoch."""
+        import lamina as keras
+
+        batch_size = self.workload.batch_size
+
+        class ArrayBatches(keras.utils.PyDataset):
+            def __len__(self):
+                return -(-len(x) // batch_size)
+
+            def __getitem__(self, index):
+                window = slice(index * batch_size, (index + 1) * batch_size)
+                return x[window], y[window]
+
+        # `shuffle=True` shuffles the order of the batches, as Keras does for a PyDataset.
+        history = self.model.fit(ArrayBatches(), epochs=epochs, verbose=0,
+                                 shuffle=shuffle).history
+        return [{"loss": float(loss), "acc": float(acc)}
+                for loss, acc in zip(history["loss"], history["acc"])]
+
+
+RUNNERS = {runner.name: runner
+           for runner in (Lamina, LaminaPyDataset, TorchExpert, TorchIdiomatic)}
 PEERS = ("torch_expert", "torch_idiomatic")
+LAMINA_RUNNERS = ("lamina", "lamina_pydataset")
+PYDATASET_TARGET = 0.8  # lamina_pydataset / lamina: Python-made batches cost at most 20%
 
 
 def _synchronize(device):
@@ -313,6 +378,13 @@ def benchmark_workload(workload, runner_names, device, epochs, repeats, max_rows
                 result["ratios"][f"lamina/{peer}"] = {
                     "value": value, "paired": paired, "target": target,
                     "met": None if target is None else value >= target}
+    if "lamina" in runner_names and "lamina_pydataset" in runner_names:
+        paired = [mine / theirs
+                  for mine, theirs in zip(rates["lamina_pydataset"], rates["lamina"])]
+        value = statistics.median(paired)
+        result["ratios"]["lamina_pydataset/lamina"] = {
+            "value": value, "paired": paired, "target": PYDATASET_TARGET,
+            "met": value >= PYDATASET_TARGET}
     return result
 
 
@@ -396,8 +468,8 @@ def main(argv=None):
     torch.set_num_threads(args.threads)
     runner_names = args.runners or list(RUNNERS)
     if args.runners is None and lamina_problem() is not None:
-        print(f"lamina runner skipped: {lamina_problem()}.\n")
-        runner_names.remove("lamina")
+        print(f"lamina runners skipped: {lamina_problem()}.\n")
+        runner_names = [name for name in runner_names if name not in LAMINA_RUNNERS]
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     output = args.output or RESULTS_DIR / f"fit_throughput_{stamp}.json"
     results = {"machine": machine_info(device), "settings": vars(args) | {"output": str(output)},

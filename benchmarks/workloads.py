@@ -12,6 +12,9 @@ the same arrays. This module owns those three things so no runner can drift from
 - `mnist_cnn`: the classic Keras convnet on `(n, 28, 28, 1)` images: Conv2D(32, 3, relu) ->
   MaxPooling2D(2) -> Conv2D(64, 3, relu) -> MaxPooling2D(2) -> Flatten -> Dense(128, relu) ->
   Dense(10, softmax), Adam, batch 128.
+- `imdb_lstm`: the Keras IMDB sentiment LSTM: Embedding(20000, 128) -> LSTM(128) ->
+  Dense(1, sigmoid), Adam, batch 64, on 3,200 synthetic reviews of 200 random tokens (a CPU
+  LSTM over 200 steps trains only a few hundred reviews per second).
 """
 
 import dataclasses
@@ -27,6 +30,9 @@ FRAUD_ROWS = 227_845
 FRAUD_FEATURES = 29
 FRAUD_POSITIVE_RATE = 0.0017
 DATA_SEED = 1234
+IMDB_ROWS = 3_200
+IMDB_VOCABULARY = 20_000
+IMDB_TIMESTEPS = 200
 
 
 @dataclasses.dataclass(frozen=True)
@@ -47,6 +53,10 @@ class Workload:
         load: `load(max_rows)` returning float32 `(x, y)`.
         conv: `(filters, kernel_size)` of each `Conv2D` ("valid", relu), each followed by
             `MaxPooling2D(2)`; then `Flatten` and the Dense stack. Defaults to `()` (an MLP).
+        embedding: `(input_dim, output_dim)` of an `Embedding` taking `inputs` integer tokens,
+            followed by an `LSTM(lstm)` whose last output feeds the Dense stack. Defaults to
+            `()` (no embedding).
+        lstm: Units of that `LSTM`. Defaults to `0`.
     """
 
     name: str
@@ -61,6 +71,8 @@ class Workload:
     targets: dict
     load: object
     conv: tuple = ()
+    embedding: tuple = ()
+    lstm: int = 0
 
     @property
     def input_shape(self):
@@ -78,6 +90,8 @@ class Workload:
     @property
     def flat_features(self):
         """Features entering the first `Dense` layer (after the conv stack and `Flatten`)."""
+        if self.lstm:
+            return self.lstm
         if not self.conv:
             return self.inputs
         height, width = self.inputs[:2]
@@ -161,6 +175,27 @@ def load_fraud(max_rows=None):
     return x[:max_rows], y[:max_rows]
 
 
+def load_imdb_tokens(max_rows=None):
+    """Synthetic reviews shaped like padded IMDB data, with a label an LSTM can learn.
+
+    Tokens are uniform in `[1, 20000)`; the label is 1 when a review's mean token is below the
+    middle of the vocabulary (about half the reviews). Rows are generated in order, so the
+    first rows are the same whatever `max_rows` is.
+
+    Args:
+        max_rows: Number of reviews. Defaults to `None` (3,200).
+
+    Returns:
+        `(x, y)`: `x` int32 `(n, 200)` tokens (as `pad_sequences` gives them), `y` float32
+        `(n, 1)` of zeros and ones.
+    """
+    rows = IMDB_ROWS if max_rows is None else max_rows
+    rng = np.random.default_rng(DATA_SEED)
+    x = rng.integers(1, IMDB_VOCABULARY, (rows, IMDB_TIMESTEPS), dtype=np.int32)  # (n, 200)
+    y = (x.mean(axis=1, keepdims=True) < IMDB_VOCABULARY / 2).astype(np.float32)  # (n, 1)
+    return x, y
+
+
 WORKLOADS = {
     "mnist_mlp": Workload(
         name="mnist_mlp", inputs=784, hidden=((1000, "relu"),), outputs=10,
@@ -178,6 +213,11 @@ WORKLOADS = {
         name="mnist_cnn", inputs=(28, 28, 1), hidden=((128, "relu"),), outputs=10,
         output_activation="softmax", dropout=0.0, optimizer="adam", batch_size=128, epochs=1,
         targets={"torch_idiomatic": 1.2}, load=load_mnist_images, conv=((32, 3), (64, 3))),
+    "imdb_lstm": Workload(
+        name="imdb_lstm", inputs=IMDB_TIMESTEPS, hidden=(), outputs=1,
+        output_activation="sigmoid", dropout=0.0, optimizer="adam", batch_size=64, epochs=1,
+        targets={"torch_expert": 0.9}, load=load_imdb_tokens,
+        embedding=(IMDB_VOCABULARY, 128), lstm=128),
 }
 
 
@@ -186,7 +226,10 @@ def initial_weights(workload, seed=0):
 
     Kernels are `glorot_uniform`, uniform in `+-sqrt(6 / (fan_in + fan_out))`, laid out as Keras
     stores them: `(fan_in, fan_out)` for Dense, `(k, k, in, out)` for Conv2D (whose fans are
-    `k * k * in` and `k * k * out`); biases are zeros. Conv weights come first.
+    `k * k * in` and `k * k * out`); biases are zeros. Conv weights come first. An embedding
+    table is uniform in `+-0.05`; the LSTM has a `glorot_uniform` kernel `(in, 4 * units)`, an
+    `orthogonal` recurrent kernel `(units, 4 * units)` and a zero bias whose forget-gate
+    quarter is 1 (Keras' `unit_forget_bias`), gates in Keras' order `i, f, c, o`.
 
     Args:
         workload: A `Workload`.
@@ -201,6 +244,17 @@ def initial_weights(workload, seed=0):
     """
     rng = np.random.default_rng(seed)
     weights = []
+    if workload.embedding:
+        vocabulary, features = workload.embedding
+        units = workload.lstm
+        weights.append(rng.uniform(-0.05, 0.05, (vocabulary, features)).astype(np.float32))
+        limit = np.sqrt(6.0 / (features + 4 * units))
+        weights.append(rng.uniform(-limit, limit, (features, 4 * units)).astype(np.float32))
+        q, r = np.linalg.qr(rng.standard_normal((4 * units, units)))  # q: (4 * units, units)
+        weights.append((q * np.sign(np.diag(r))).T.astype(np.float32))  # orthonormal rows
+        bias = np.zeros(4 * units, dtype=np.float32)
+        bias[units:2 * units] = 1.0
+        weights.append(bias)
     for kernel, c_in, c_out in workload.conv_shapes:
         limit = np.sqrt(6.0 / (kernel * kernel * (c_in + c_out)))
         weights.append(rng.uniform(-limit, limit, (kernel, kernel, c_in, c_out)).astype(np.float32))
@@ -226,8 +280,18 @@ def reference_forward(workload, weights, x):
         float64 `(n, outputs)` probabilities.
     """
     activations = {"relu": lambda v: np.maximum(v, 0.0), "tanh": np.tanh}
-    h = np.asarray(x, dtype=np.float64)
     weights = list(weights)
+    if workload.embedding:
+        table, kernel, recurrent, bias = (weights.pop(0) for _ in range(4))
+        inputs = table[np.asarray(x)].astype(np.float64)  # (n, time, features)
+        h = c = np.zeros((len(inputs), workload.lstm))
+        for step in range(inputs.shape[1]):
+            z = inputs[:, step] @ kernel + h @ recurrent + bias  # (n, 4 * units)
+            i, f, g, o = np.split(z, 4, axis=1)
+            c = _sigmoid(f) * c + _sigmoid(i) * np.tanh(g)
+            h = _sigmoid(o) * np.tanh(c)
+        x = h  # (n, units): the last output
+    h = np.asarray(x, dtype=np.float64)
     for kernel_size, _, _ in workload.conv_shapes:
         kernel, bias = weights.pop(0), weights.pop(0)
         windows = np.lib.stride_tricks.sliding_window_view(h, (kernel_size, kernel_size),
@@ -241,6 +305,10 @@ def reference_forward(workload, weights, x):
         h = activations[activation](h @ weights[2 * index] + weights[2 * index + 1])
     logits = h @ weights[-2] + weights[-1]  # (n, outputs)
     if workload.output_activation == "sigmoid":
-        return 1.0 / (1.0 + np.exp(-logits))
+        return _sigmoid(logits)
     shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
     return shifted / shifted.sum(axis=1, keepdims=True)
+
+
+def _sigmoid(v):
+    return 1.0 / (1.0 + np.exp(-v))

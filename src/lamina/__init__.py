@@ -19,6 +19,7 @@ from lamina import (
     models,
     optimizers,
     regularizers,
+    saving,
     utils,
 )
 from lamina.layers import Input, InputLayer, KerasTensor, Layer, Variable
@@ -48,5 +49,6 @@ __all__ = [
     "models",
     "optimizers",
     "regularizers",
+    "saving",
     "utils",
 ]

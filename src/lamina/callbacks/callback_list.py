@@ -14,11 +14,15 @@ _BATCH_HOOKS = {  # hook -> Keras 2 alias that the base class forwards it to
 }
 
 
+def _defines(callback, hook):
+    """Whether `callback` has its own `hook`: a method of its class, or a function set on the
+    instance (`LambdaCallback`)."""
+    found = getattr(callback, hook)
+    return getattr(found, "__func__", found) is not getattr(Callback, hook)
+
+
 def _overrides(callback, hook, alias):
-    cls = type(callback)
-    if getattr(cls, hook) is not getattr(Callback, hook):
-        return True
-    return alias is not None and getattr(cls, alias) is not getattr(Callback, alias)
+    return _defines(callback, hook) or (alias is not None and _defines(callback, alias))
 
 
 class CallbackList:
@@ -40,16 +44,17 @@ class CallbackList:
                 raise TypeError("`callbacks` must be a list of `keras.callbacks.Callback` "
                                 f"instances. Received: {callback!r} "
                                 f"(of type {type(callback).__name__})")
+        # As in Keras 3: History, then the progress bar, after the user's callbacks, so they
+        # see the logs that callbacks add at an epoch's end (e.g. `learning_rate`).
+        self.history = next((c for c in self.callbacks if isinstance(c, History)), None)
+        if add_history and self.history is None:
+            self.history = History()
+            self.callbacks.append(self.history)
         if add_progbar and not any(isinstance(c, ProgbarLogger) for c in self.callbacks):
-            self.callbacks.insert(0, ProgbarLogger())
-        if add_history:
-            self.history = next((c for c in self.callbacks if isinstance(c, History)), None)
-            if self.history is None:
-                self.history = History()
-                self.callbacks.append(self.history)
-        self.model = model
+            self.callbacks.append(ProgbarLogger())
+        self.params = dict(params)
+        self.set_model(model)
         for callback in self.callbacks:
-            callback.set_model(model)
             callback.set_params(dict(params))
         # Per-batch hooks run every step: call only the callbacks that define them.
         self._batch = {hook: [c for c in self.callbacks if _overrides(c, hook, alias)]
@@ -60,10 +65,13 @@ class CallbackList:
 
     def set_model(self, model):
         self.model = model
+        if model is not None and self.history is not None:
+            model.history = self.history
         for callback in self.callbacks:
             callback.set_model(model)
 
     def set_params(self, params):
+        self.params = dict(params)
         for callback in self.callbacks:
             callback.set_params(dict(params))
 

@@ -20,15 +20,18 @@ class ProgbarLogger(Callback):
     def __init__(self):
         super().__init__()
         self.progbar = None
+        self.seen = 0
         self._called_in_fit = False
 
     def set_params(self, params):
         super().set_params(params)
-        self.verbose = params.get("verbose", 1)
+        verbose = params.get("verbose", 1)
+        self.verbose = 1 if verbose == "auto" else verbose
         self.epochs = params.get("epochs", 1)
         self.target = params.get("steps")
 
     def _new_bar(self):
+        self.seen = 0
         self._last_update = float("-inf")
         # Logs are running means already: show them as they are (nothing averaged again).
         self.progbar = Progbar(target=self.target, verbose=self.verbose, unit_name="step",
@@ -51,6 +54,7 @@ class ProgbarLogger(Callback):
 
     def _update(self, batch, logs):
         # Reading the logs computes each metric's result: do it only when the bar may redraw.
+        self.seen = batch + 1
         now = _clock()
         if now - self._last_update >= self.progbar.interval:
             self._last_update = now
@@ -64,6 +68,7 @@ class ProgbarLogger(Callback):
             self._update(batch, logs)
 
     def on_predict_batch_end(self, batch, logs=None):
+        self.seen = batch + 1
         self.progbar.update(batch + 1)
 
     def on_epoch_end(self, epoch, logs=None):
@@ -80,4 +85,8 @@ class ProgbarLogger(Callback):
         self._called_in_fit = False
 
     def _seen(self):
-        return self.progbar._seen_so_far if self.target is None else self.target
+        """The final count: the target or, when it is unknown, the batches seen (which then
+        becomes the target of the next epochs' bars, as in Keras)."""
+        if self.target is None:
+            self.target = self.progbar.target = self.seen
+        return self.target

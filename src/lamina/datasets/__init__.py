@@ -1,5 +1,5 @@
 """Small classic datasets, downloaded once and cached where Keras caches them."""
 
-from lamina.datasets import mnist
+from lamina.datasets import imdb, mnist
 
-__all__ = ["mnist"]
+__all__ = ["imdb", "mnist"]

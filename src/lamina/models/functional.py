@@ -74,7 +74,7 @@ class FunctionalGraph:
             if single:
                 outputs = layer(values[args[0].index])
             else:
-                read = lambda v: values[v.index] if isinstance(v, _Slot) else v  # noqa: E731
+                read = lambda v: values[v.index] if isinstance(v, _Slot) else v
                 outputs = layer(*map_structure(read, args), **map_structure(read, kwargs))
             if len(out_slots) == 1:
                 values[out_slots[0]] = outputs

@@ -6,13 +6,15 @@ training API of `lamina.training.Trainer`. There is no `__new__` trick: one clas
 defining `call`.
 """
 
+import inspect
+
 import torch
 from torch import nn
 
 from lamina.layers.keras_tensor import flatten
 from lamina.layers.layer import Layer
-from lamina.naming import unique_name
 from lamina.models.functional import FunctionalGraph
+from lamina.naming import unique_name
 from lamina.registry import register
 from lamina.training.trainer import Trainer
 
@@ -167,14 +169,73 @@ class Model(Trainer, Layer):
                       expand_nested=expand_nested, show_trainable=show_trainable,
                       layer_range=layer_range)
 
+    # -- configuration and saving ---------------------------------------------------------------
     def get_config(self):
+        """Keras 3's config: for a functional model `name`, `trainable`, `layers` (each with
+        its `inbound_nodes`), `input_layers` and `output_layers`; for a subclassed model
+        `name` and `trainable` (override `get_config` to add constructor arguments)."""
+        from lamina.saving.functional_config import graph_config
+
         config = {"name": self.name, "trainable": self.trainable}
         if self._graph is not None:
-            config["layers"] = [
-                {"class_name": type(layer).__name__, "config": layer.get_config()}
-                for layer in self.layers
-            ]
+            config.update(graph_config(self._graph))
         return config
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """Rebuild a model from `get_config()`: a functional config's layers are created and
+        called again on new `Input`s; other configs go to the constructor."""
+        from lamina.saving import serialization_lib
+        from lamina.saving.functional_config import rebuild_graph
+
+        is_functional = "layers" in config and "input_layers" in config
+        with serialization_lib.load_context(custom_objects, serialization_lib.in_safe_mode()):
+            if is_functional and (cls is Model or "layers" not in
+                                  inspect.signature(cls.__init__).parameters):
+                inputs, outputs = rebuild_graph(config)
+                return cls(inputs=inputs, outputs=outputs, name=config.get("name"),
+                           trainable=config.get("trainable", True))
+            return cls(**config)
+
+    def get_compile_config(self):
+        """The arguments given to `compile`, in Keras' serialised form (`None` if not
+        compiled)."""
+        if not self.compiled:
+            return None
+        from lamina.saving.serialization_lib import serialize_keras_object
+
+        return serialize_keras_object(self._compile_config)
+
+    def save(self, filepath, overwrite=True, zipped=None, **kwargs):
+        """Save the model as a `.keras` file (Keras 3's format): architecture, weights,
+        compile arguments and optimizer state. See `lamina.saving.save_model`."""
+        from lamina.saving import save_model
+
+        save_model(self, filepath, overwrite=overwrite,
+                   zipped=True if zipped is None else zipped, **kwargs)
+
+    def save_weights(self, filepath, overwrite=True):
+        """Save the weights to a `.weights.h5` file in Keras 3's layout. See
+        `lamina.saving.save_weights`."""
+        from lamina.saving import save_weights
+
+        save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath, skip_mismatch=False):
+        """Load weights from a `.weights.h5` or `.keras` file written by lamina or Keras 3.
+        See `lamina.saving.load_weights`."""
+        from lamina.saving import load_weights
+
+        load_weights(self, filepath, skip_mismatch=skip_mismatch)
+
+    def to_json(self, **kwargs):
+        """The model's architecture as a JSON string (Keras' dict form); `kwargs` go to
+        `json.dumps`. Rebuild it with `keras.models.model_from_json`."""
+        import json
+
+        from lamina.saving.serialization_lib import serialize_keras_object
+
+        return json.dumps(serialize_keras_object(self), **kwargs)
 
 
 def _key(name):

@@ -6,9 +6,9 @@ from lamina.layers.core.torch_module_wrapper import TorchModuleWrapper
 from lamina.layers.input_layer import Input, InputLayer
 from lamina.layers.keras_tensor import KerasTensor
 from lamina.layers.layer import Layer
-from lamina.naming import unique_name
 from lamina.models.functional import FunctionalGraph
 from lamina.models.model import Model, _key
+from lamina.naming import unique_name
 from lamina.registry import register
 
 
@@ -134,18 +134,35 @@ class Sequential(Model):
         return self._input_layer.batch_shape
 
     def get_config(self):
+        """Keras 3's config: `name`, `trainable`, `dtype`, `layers` (the input layer first,
+        each in Keras' dict form) and `build_input_shape`."""
+        from lamina.mixed_precision import policy as dtype_policies
+        from lamina.saving.serialization_lib import serialize_keras_object
+
         layers = ([self._input_layer] if self._input_layer is not None else []) + self.layers
-        return {"name": self.name, "trainable": self.trainable,
-                "layers": [{"class_name": type(layer).__name__, "config": layer.get_config()}
-                           for layer in layers]}
+        config = {"name": self.name, "trainable": self.trainable,
+                  "dtype": dtype_policies.serialize(self._dtype_policy),
+                  "layers": [serialize_keras_object(layer) for layer in layers]}
+        for entry in config["layers"]:  # Keras 2's input_dim=: the InputLayer entry holds it
+            entry["config"].pop("batch_input_shape", None)
+        if self._input_layer is not None:
+            config["build_input_shape"] = self._input_layer.batch_shape
+        return config
 
     @classmethod
-    def from_config(cls, config):
-        from lamina.registry import lookup
+    def from_config(cls, config, custom_objects=None):
+        from lamina.saving import serialization_lib
 
         model = cls(name=config.get("name"), trainable=config.get("trainable", True))
-        for entry in config.get("layers", []):
-            layer_cls = lookup("keras.layers", entry["class_name"], "layer")
-            model.add(layer_cls.from_config(entry["config"]), rebuild=False)
-        model._rebuild()
+        with serialization_lib.load_context(custom_objects, serialization_lib.in_safe_mode()):
+            for entry in config.get("layers", []):
+                entry = {key: value for key, value in entry.items() if key != "build_config"}
+                if "module" not in entry:  # lamina's earlier form: {"class_name", "config"}
+                    entry = {**entry, "module": "keras.layers"}
+                model.add(serialization_lib._deserialize(entry), rebuild=False)
+        shape = config.get("build_input_shape")
+        if model._input_layer is None and shape is not None:
+            model.build(tuple(shape))
+        else:
+            model._rebuild()
         return model

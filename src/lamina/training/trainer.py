@@ -8,6 +8,7 @@ Lines that synchronise host and device say so. See `training/README.md`.
 """
 
 import numbers
+import warnings
 from collections.abc import MutableMapping
 
 import torch
@@ -19,7 +20,8 @@ from lamina.layers.keras_tensor import flatten, map_structure
 from lamina.layers.layer import Layer, collect_losses
 from lamina.mixed_precision.autocast import float32_outputs
 from lamina.training.compile_utils import CompileLoss, CompileMetrics
-from lamina.training.data_adapter import ArrayData, unpack_x_y_sample_weight
+from lamina.training.data_adapters import (ArrayData, get_data_adapter,
+                                            unpack_x_y_sample_weight)
 from lamina.validation import received
 
 
@@ -55,7 +57,8 @@ class Trainer:
 
     def __init__(self):
         self._untracked(compiled=False, optimizer=None, loss=None, history=None,
-                        stop_training=False, _compile_loss=None, _compile_metrics=None,
+                        stop_training=False, stop_evaluating=False, stop_predicting=False,
+                        _compile_loss=None, _compile_metrics=None,
                         _loss_tracker=None, _output_loss_trackers=[], _step_plan=None,
                         _jit=False, _forward=None)
 
@@ -219,24 +222,33 @@ class Trainer:
 
         Args:
             x: Input data: a numpy array, torch tensor, pandas object, Python list, or a list/dict
-                of these for several inputs.
-            y: Targets, in the same kinds (one per output for several outputs).
+                of these for several inputs; or a source of whole batches `x`, `(x, y)` or
+                `(x, y, sample_weight)`: a `keras.utils.PyDataset`, a torch `DataLoader`, a
+                Python generator or iterator; or a torch `Dataset` of samples (batched here by
+                `batch_size`). See `training/data_adapters`.
+            y: Targets, in the same kinds as array `x` (one per output for several outputs);
+                not with a source of batches, whose batches carry their targets.
             batch_size: Samples per step. Defaults to 32.
             epochs: Index of the last epoch (training runs from `initial_epoch`). Defaults to 1.
             verbose: 0 (silent), 1 (progress bar), 2 (one line per epoch) or `"auto"` (1).
             callbacks: List of `keras.callbacks.Callback`.
             validation_split: Fraction of the data (taken from its END, before shuffling) held
                 out for validation. Defaults to 0.
-            validation_data: `(x_val, y_val)` or `(x_val, y_val, sample_weight_val)`.
-            shuffle: Shuffle the samples every epoch (`"batch"`: shuffle whole batches).
-                Defaults to `True`.
+            validation_data: `(x_val, y_val)`, `(x_val, y_val, sample_weight_val)`, or any
+                source of batches that `x` accepts.
+            shuffle: Shuffle the samples every epoch (`"batch"`: shuffle whole batches); for a
+                `PyDataset`, the order of its batches; ignored for a generator or a
+                `DataLoader`, which decide their own order. Defaults to `True`.
             class_weight: Dict `{class index: weight}` scaling each sample's loss.
             sample_weight: Array of per-sample loss weights.
             initial_epoch: Epoch to start from (to resume training). Defaults to 0.
             steps_per_epoch: Batches per epoch; the stream of batches then continues across
-                epochs. Defaults to `None` (one pass over the data).
-            validation_steps: Batches of validation data per validation. Defaults to all.
-            validation_batch_size: Defaults to `batch_size`.
+                epochs. Defaults to `None` (one pass over the data). Needed for more than one
+                epoch from a generator (it can be read only once) and for an endless
+                `PyDataset`.
+            validation_steps: Batches of validation data per validation. Defaults to all
+                (needed to validate more than once from a generator).
+            validation_batch_size: Defaults to `batch_size` (for arrays and torch `Dataset`s).
             validation_freq: Validate every this many epochs, or at the epochs (1-based) in a
                 list. Defaults to 1.
 
@@ -247,45 +259,64 @@ class Trainer:
         batch_size = 32 if batch_size is None else batch_size
         epochs = _check_count(epochs, "epochs", allow_zero=True)
         verbose = _check_verbose(verbose)
+        if steps_per_epoch is not None:
+            steps_per_epoch = _check_count(steps_per_epoch, "steps_per_epoch")
         data = self._adapt(x, y, sample_weight, batch_size, class_weight)
-        if validation_data is not None:
-            val_x, val_y, val_w = unpack_x_y_sample_weight(validation_data)
-            val_data = self._adapt(val_x, val_y, val_w, validation_batch_size or batch_size)
-        elif validation_split:
-            data, val_data = data.split(validation_split)
-            val_data.batch_size = validation_batch_size or batch_size
-        else:
-            val_data = None
-        self._prepare(data)
-        steps = data.num_batches if steps_per_epoch is None else _check_count(
-            steps_per_epoch, "steps_per_epoch")
-        callbacks = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0,
-                                 model=self, verbose=verbose, epochs=epochs, steps=steps)
-        batches = _BatchStream(data, shuffle, steps_per_epoch)
-        self.stop_training = False
-        callbacks.on_train_begin()
-        epoch_logs = {}
-        for epoch in range(initial_epoch, epochs):
-            self.reset_metrics()
-            callbacks.on_epoch_begin(epoch)
-            logs = None
-            for step, batch in enumerate(batches.epoch()):
-                callbacks.on_train_batch_begin(step)
-                logs = self.train_step(batch)
-                callbacks.on_train_batch_end(step, logs)
+        val_data, batches = None, None
+        try:  # the adapters' background threads and worker pools end with `fit`
+            if validation_data is not None:
+                val_x, val_y, val_w = unpack_x_y_sample_weight(validation_data)
+                val_data = self._adapt(val_x, val_y, val_w, validation_batch_size or batch_size)
+            elif validation_split:
+                data, val_data = data.split(validation_split)
+                val_data.batch_size = validation_batch_size or batch_size
+            _check_passes(data, "x", steps_per_epoch, "steps_per_epoch", epochs - initial_epoch,
+                          "epochs")
+            if val_data is not None:
+                runs = sum(_should_validate(e, validation_freq)
+                           for e in range(initial_epoch, epochs))
+                _check_passes(val_data, "validation_data", validation_steps, "validation_steps",
+                              runs, "validations")
+            self._prepare(data)
+            steps = data.num_batches if steps_per_epoch is None else steps_per_epoch
+            callbacks = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0,
+                                     model=self, verbose=verbose, epochs=epochs, steps=steps)
+            batches = _BatchStream(data, shuffle, steps_per_epoch)
+            self.stop_training = False
+            callbacks.on_train_begin()
+            epoch_logs = {}
+            for epoch in range(initial_epoch, epochs):
+                self.reset_metrics()
+                callbacks.on_epoch_begin(epoch)
+                logs = None
+                for step, batch in enumerate(batches.epoch()):
+                    callbacks.on_train_batch_begin(step)
+                    logs = self.train_step(batch)
+                    callbacks.on_train_batch_end(step, logs)
+                    if self.stop_training:
+                        break
+                if batches.exhausted:  # a generator ended before `steps_per_epoch * epochs`
+                    _warn_ran_out("steps_per_epoch * epochs")
+                    self.stop_training = True
+                    if logs is None:  # not one batch this epoch: nothing to report
+                        break
+                epoch_logs = _to_floats(logs if logs is not None else self.get_metrics_result())
+                if val_data is not None and _should_validate(epoch, validation_freq):
+                    # The fit's callbacks see the validation's test events, as in Keras.
+                    val_logs = self._run_evaluation(val_data, validation_steps, callbacks)
+                    epoch_logs.update({f"val_{key}": value for key, value in val_logs.items()})
+                callbacks.on_epoch_end(epoch, epoch_logs)
                 if self.stop_training:
                     break
-            epoch_logs = _to_floats(logs if logs is not None else self.get_metrics_result())
-            if val_data is not None and _should_validate(epoch, validation_freq):
-                val_logs = self._run_evaluation(val_data, validation_steps, callbacks=None)
-                epoch_logs.update({f"val_{key}": value for key, value in val_logs.items()})
-            callbacks.on_epoch_end(epoch, epoch_logs)
-            if self.stop_training:
-                break
-        if epochs > initial_epoch:
-            self.optimizer.finalize_variable_values()  # use_ema: the averages become the weights
-        callbacks.on_train_end(epoch_logs)
-        return callbacks.history
+            if epochs > initial_epoch:
+                # use_ema: the averages become the weights
+                self.optimizer.finalize_variable_values()
+            callbacks.on_train_end(epoch_logs)
+            return callbacks.history
+        finally:
+            for part in (batches, data, val_data):
+                if part is not None:
+                    part.close()
 
     # -- evaluate / predict -----------------------------------------------------------------------
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
@@ -299,11 +330,14 @@ class Trainer:
         self._assert_compiled("evaluate")
         verbose = _check_verbose(verbose)
         data = self._adapt(x, y, sample_weight, 32 if batch_size is None else batch_size)
-        self._prepare(data)
-        total = data.num_batches if steps is None else min(steps, data.num_batches)
-        callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
-                                 verbose=verbose, epochs=1, steps=total)
-        logs = self._run_evaluation(data, steps, callbacks)
+        try:
+            _check_passes(data, "x", steps, "steps", 1, "evaluations")
+            self._prepare(data)
+            callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
+                                     verbose=verbose, epochs=1, steps=_total(data, steps))
+            logs = self._run_evaluation(data, steps, callbacks)
+        finally:
+            data.close()
         if return_dict:
             return logs
         values = [logs[name] for name in self.metrics_names if name in logs]
@@ -311,21 +345,22 @@ class Trainer:
 
     def _run_evaluation(self, data, steps, callbacks):
         self.reset_metrics()
-        if callbacks is not None:
-            callbacks.on_test_begin()
+        self.stop_evaluating = False
+        callbacks.on_test_begin()
         logs = None
         with torch.inference_mode():
             for step, batch in enumerate(data.batches()):
                 if steps is not None and step >= steps:
                     break
-                if callbacks is not None:
-                    callbacks.on_test_batch_begin(step)
+                callbacks.on_test_batch_begin(step)
                 logs = self.test_step(batch)
-                if callbacks is not None:
-                    callbacks.on_test_batch_end(step, logs)
+                callbacks.on_test_batch_end(step, logs)
+                if self.stop_evaluating:
+                    break
+            if logs is None and data.one_shot:  # validation_data, a generator, has ended
+                _warn_ran_out("validation_steps * the number of validations")
             logs = _to_floats(logs if logs is not None else self.get_metrics_result())
-        if callbacks is not None:
-            callbacks.on_test_end(logs)
+        callbacks.on_test_end(logs)
         return logs
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
@@ -335,20 +370,27 @@ class Trainer:
         device stays bounded by one batch."""
         verbose = _check_verbose(verbose)
         data = self._adapt(x, None, None, 32 if batch_size is None else batch_size)
-        self._prepare(data, need_optimizer=False)
-        total = data.num_batches if steps is None else min(steps, data.num_batches)
-        callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
-                                 verbose=verbose, epochs=1, steps=total)
-        callbacks.on_predict_begin()
-        outputs = []
-        with torch.inference_mode():
-            for step, batch in enumerate(data.batches()):
-                if step >= total:
-                    break
-                callbacks.on_predict_batch_begin(step)
-                out = self.predict_step(batch)
-                outputs.append(map_structure(lambda t: t.to("cpu", non_blocking=True), out))
-                callbacks.on_predict_batch_end(step, {"outputs": out})
+        try:
+            _check_passes(data, "x", steps, "steps", 1, "predictions")
+            self._prepare(data, need_optimizer=False)
+            total = _total(data, steps)
+            callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
+                                     verbose=verbose, epochs=1, steps=total)
+            self.stop_predicting = False
+            callbacks.on_predict_begin()
+            outputs = []
+            with torch.inference_mode():
+                for step, batch in enumerate(data.batches()):
+                    if steps is not None and step >= steps:
+                        break
+                    callbacks.on_predict_batch_begin(step)
+                    out = self.predict_step(batch)
+                    outputs.append(map_structure(lambda t: t.to("cpu", non_blocking=True), out))
+                    callbacks.on_predict_batch_end(step, {"outputs": out})
+                    if self.stop_predicting:
+                        break
+        finally:
+            data.close()
         if not outputs:
             raise ValueError("`predict` received no data: `x` has 0 samples.")
         if outputs[0] is not None and any(t.device.type == "cuda" for t in flatten(out)):
@@ -404,15 +446,24 @@ class Trainer:
         return config.device()
 
     def _adapt(self, x, y, sample_weight, batch_size, class_weight=None):
-        data = ArrayData(x, y, sample_weight, batch_size=batch_size,
-                         input_dtypes=self._input_dtypes(), class_weight=class_weight,
-                         device=self._device())
-        self._check_input_shapes(data.x)
+        """The data adapter for `x` (arrays, a generator, a `PyDataset`, a torch `DataLoader` or
+        `Dataset`; see `training/data_adapters`), its first batch checked against the inputs."""
+        data = get_data_adapter(x, y, sample_weight, batch_size=batch_size,
+                                class_weight=class_weight, input_dtypes=self._input_dtypes(),
+                                device=self._device())
+        # Arrays: their whole shape (as Keras reports it); a stream: its first batch.
+        self._check_input_shapes(data.x if isinstance(data, ArrayData) else data.first_batch()[0])
         return data
 
     def _input_dtypes(self):
-        inputs = getattr(self, "inputs", None)
-        return [t.dtype for t in inputs] if inputs else None
+        """`{input name: dtype}` of the model's `Input`s (names match a dict `x`), or `None`."""
+        inputs = flatten(getattr(self, "inputs", None) or [])
+        if not inputs:
+            return None
+        names = list(getattr(self, "input_names", None) or [])
+        if len(names) != len(inputs):
+            names = [str(index) for index in range(len(inputs))]
+        return dict(zip(names, (t.dtype for t in inputs)))
 
     def _check_input_shapes(self, x):
         inputs = getattr(self, "inputs", None)
@@ -477,23 +528,40 @@ class Trainer:
 
 
 class _BatchStream:
-    """Batches for each epoch; with `steps_per_epoch`, one stream that continues across epochs
-    (a new shuffled pass starts whenever the previous one is used up)."""
+    """The batches of each epoch of `fit`.
+
+    Without `steps_per_epoch` an epoch is one pass over the data. With it, an epoch is that
+    many batches of one stream that continues across epochs: a new pass starts whenever the
+    previous one is used up; a generator simply continues, and when it has ended `exhausted`
+    turns true."""
 
     def __init__(self, data, shuffle, steps_per_epoch):
         self.data, self.shuffle, self.steps = data, shuffle, steps_per_epoch
-        self._iterator = None
+        self._pass = None
+        self.exhausted = False
 
     def epoch(self):
         if self.steps is None:
-            yield from self.data.batches(self.shuffle)
+            self.close()  # a pass left early (`stop_training`) ends here
+            self._pass = self.data.batches(self.shuffle)
+            yield from self._pass
             return
         for _ in range(self.steps):
-            batch = next(self._iterator, None) if self._iterator is not None else None
+            batch = None if self._pass is None else next(self._pass, None)
+            if batch is None:  # a new pass (a generator: the rest of its stream, maybe none)
+                self.close()
+                self._pass = self.data.batches(self.shuffle)
+                batch = next(self._pass, None)
             if batch is None:
-                self._iterator = self.data.batches(self.shuffle)
-                batch = next(self._iterator)
+                self.exhausted = True
+                return
             yield batch
+
+    def close(self):
+        """End the current pass (its background thread; a `PyDataset`'s `on_epoch_end`)."""
+        if self._pass is not None:
+            self._pass.close()
+            self._pass = None
 
 
 def _all_built(model):
@@ -518,6 +586,42 @@ def _numpy(tensor):
 def _to_floats(logs):
     """Read the logs back from the device (a host sync)."""
     return {key: float(value) for key, value in logs.items()}
+
+
+def _total(data, steps):
+    """Batches to expect (for the progress bar): `steps`, capped by the data when known."""
+    if steps is None or data.num_batches is None:
+        return data.num_batches if steps is None else steps
+    return min(steps, data.num_batches)
+
+
+def _check_passes(data, argument, steps, steps_argument, runs, what):
+    """Before any work: a generator is read once, and an endless `PyDataset` never ends a pass;
+    both need a number of steps per run."""
+    if steps is not None:
+        return
+    if data.one_shot and runs > 1:
+        raise ValueError(
+            f"`{argument}` is {data.kind}, which can be iterated only once, but there are "
+            f"{runs} {what} to run: the first would use it up and leave nothing for the next "
+            f"(and an endless generator would never finish the first). Pass `{steps_argument}` "
+            f"(each of the {what} then takes that many batches from the one stream), or pass a "
+            "source that restarts: a `keras.utils.PyDataset`, a torch `DataLoader`, or arrays."
+        )
+    if data.endless:
+        raise ValueError(
+            f"`{argument}` is {data.kind}, which has no end (its `num_batches` is None), so a "
+            f"pass over it never finishes. Pass `{steps_argument}`: the number of batches each "
+            f"of the {what} takes."
+        )
+
+
+def _warn_ran_out(needed):
+    warnings.warn(
+        "Your input ran out of data; interrupting training. The generator must yield at least "
+        f"`{needed}` batches: loop over its data forever (`while True:`) or lower the steps.",
+        stacklevel=3,
+    )
 
 
 def _should_validate(epoch, freq):
