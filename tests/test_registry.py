@@ -35,3 +35,10 @@ def test_serialize_functions_and_objects_in_keras_form():
     assert registry.deserialize(config, "keras.losses", "loss").get_config() == config["config"]
     with pytest.raises(TypeError, match="Expected a loss config dict"):
         registry.deserialize("huber", "keras.losses", "loss")
+
+
+def test_serialize_writes_none_for_an_absent_object():
+    from lamina import constraints, regularizers
+
+    assert registry.serialize(None) is None
+    assert regularizers.serialize(None) is None and constraints.serialize(None) is None

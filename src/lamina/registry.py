@@ -64,7 +64,10 @@ def serialize(obj):
     A function is written as Keras writes one: `class_name` "function" and its name as the
     config. An object must have `get_config`. Unregistered (custom) objects get
     `registered_name` `"Custom>Name"`, as Keras' `register_keras_serializable` default package.
+    `None` (an absent regularizer, constraint, ...) is written as `None`, as Keras does.
     """
+    if obj is None:
+        return None
     found = registered_name(obj)
     is_function = callable(obj) and not hasattr(obj, "get_config")
     if found is not None:

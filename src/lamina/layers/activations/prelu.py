@@ -10,10 +10,6 @@ from lamina.registry import register
 from lamina.validation import received
 
 
-def _serialize_or_none(module, obj):
-    return None if obj is None else module.serialize(obj)
-
-
 @register("keras.layers")
 class PReLU(Layer):
     """Parametric ReLU: `x` for `x >= 0`, `alpha * x` otherwise, with `alpha` learned.
@@ -94,7 +90,7 @@ class PReLU(Layer):
         return {
             **super().get_config(),
             "alpha_initializer": initializers.serialize(self.alpha_initializer),
-            "alpha_regularizer": _serialize_or_none(regularizers, self.alpha_regularizer),
-            "alpha_constraint": _serialize_or_none(constraints, self.alpha_constraint),
+            "alpha_regularizer": regularizers.serialize(self.alpha_regularizer),
+            "alpha_constraint": constraints.serialize(self.alpha_constraint),
             "shared_axes": self.shared_axes,
         }

@@ -308,9 +308,6 @@ class MultiHeadAttention(Layer):
         return None if self._build_shapes is None else {"shapes_dict": self._build_shapes}
 
     def get_config(self):
-        def serialize(module, obj):
-            return None if obj is None else module.serialize(obj)
-
         return {
             **super().get_config(),
             "num_heads": self.num_heads,
@@ -325,12 +322,11 @@ class MultiHeadAttention(Layer):
             "flash_attention": self.flash_attention,
             "kernel_initializer": initializers.serialize(self.kernel_initializer),
             "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": serialize(regularizers, self.kernel_regularizer),
-            "bias_regularizer": serialize(regularizers, self.bias_regularizer),
-            "activity_regularizer": serialize(regularizers,
-                                              self.projection_activity_regularizer),
-            "kernel_constraint": serialize(constraints, self.kernel_constraint),
-            "bias_constraint": serialize(constraints, self.bias_constraint),
+            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "activity_regularizer": regularizers.serialize(self.projection_activity_regularizer),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
             "seed": self.seed,
         }
 

@@ -31,11 +31,6 @@ from lamina.validation import validate_positive_int
 CONV_FUNCTIONS = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
 
 
-def serialize_or_none(module, obj):
-    """`module.serialize(obj)`, or `None` for `None` (as Keras writes absent regularizers)."""
-    return None if obj is None else module.serialize(obj)
-
-
 def keras_kernel_permutation(rank):
     """The permutation turning torch's `(a, b, *kernel_size)` kernel into Keras'
     `(*kernel_size, b, a)` layout: `(out, in, k...)` -> `(k..., in, out)` for convolutions,
@@ -162,9 +157,9 @@ class SpatialConv(Layer):
             "activation": activations.serialize(self.activation),
             "use_bias": self.use_bias,
             "bias_initializer": initializers.serialize(self.bias_initializer),
-            "bias_regularizer": serialize_or_none(regularizers, self.bias_regularizer),
-            "activity_regularizer": serialize_or_none(regularizers, self.activity_regularizer),
-            "bias_constraint": serialize_or_none(constraints, self.bias_constraint),
+            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
         }
 
     def extra_repr(self):
@@ -237,8 +232,8 @@ class BaseConv(SpatialConv):
             "groups": self.groups,
             **self._bias_config(),
             "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "kernel_regularizer": serialize_or_none(regularizers, self.kernel_regularizer),
-            "kernel_constraint": serialize_or_none(constraints, self.kernel_constraint),
+            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
         }
 
     def extra_repr(self):

@@ -16,7 +16,6 @@ from lamina import constraints, initializers, regularizers
 from lamina.layers.convolutional.base_conv import (
     SpatialConv,
     keras_kernel_permutation,
-    serialize_or_none,
 )
 from lamina.layers.spatial import normalize_tuple, to_channels_first, to_channels_last
 from lamina.validation import validate_positive_int
@@ -137,8 +136,8 @@ class BaseConvTranspose(SpatialConv):
             "output_padding": self.output_padding,
             **self._bias_config(),
             "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "kernel_regularizer": serialize_or_none(regularizers, self.kernel_regularizer),
-            "kernel_constraint": serialize_or_none(constraints, self.kernel_constraint),
+            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
         }
 
     def extra_repr(self):

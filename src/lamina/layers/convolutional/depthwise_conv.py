@@ -7,7 +7,7 @@ the order Keras (and TensorFlow) use.
 """
 
 from lamina import constraints, initializers, regularizers
-from lamina.layers.convolutional.base_conv import SpatialConv, serialize_or_none
+from lamina.layers.convolutional.base_conv import SpatialConv
 from lamina.layers.spatial import to_channels_first, to_channels_last
 from lamina.registry import register
 from lamina.validation import validate_positive_int
@@ -34,8 +34,8 @@ def add_depthwise_kernel(layer, channels, name):
 def depthwise_config(layer):
     return {
         "depthwise_initializer": initializers.serialize(layer.depthwise_initializer),
-        "depthwise_regularizer": serialize_or_none(regularizers, layer.depthwise_regularizer),
-        "depthwise_constraint": serialize_or_none(constraints, layer.depthwise_constraint),
+        "depthwise_regularizer": regularizers.serialize(layer.depthwise_regularizer),
+        "depthwise_constraint": constraints.serialize(layer.depthwise_constraint),
     }
 
 

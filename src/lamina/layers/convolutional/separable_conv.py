@@ -9,7 +9,6 @@ from lamina import constraints, initializers, regularizers
 from lamina.layers.convolutional.base_conv import (
     SpatialConv,
     keras_kernel_permutation,
-    serialize_or_none,
 )
 from lamina.layers.convolutional.depthwise_conv import (
     add_depthwise_kernel,
@@ -79,8 +78,8 @@ class BaseSeparableConv(SpatialConv):
             **self._bias_config(),
             **depthwise_config(self),
             "pointwise_initializer": initializers.serialize(self.pointwise_initializer),
-            "pointwise_regularizer": serialize_or_none(regularizers, self.pointwise_regularizer),
-            "pointwise_constraint": serialize_or_none(constraints, self.pointwise_constraint),
+            "pointwise_regularizer": regularizers.serialize(self.pointwise_regularizer),
+            "pointwise_constraint": constraints.serialize(self.pointwise_constraint),
         }
 
     def extra_repr(self):

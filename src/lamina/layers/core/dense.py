@@ -97,17 +97,13 @@ class Dense(Layer):
             "use_bias": self.use_bias,
             "kernel_initializer": initializers.serialize(self.kernel_initializer),
             "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": _serialize_or_none(regularizers, self.kernel_regularizer),
-            "bias_regularizer": _serialize_or_none(regularizers, self.bias_regularizer),
-            "activity_regularizer": _serialize_or_none(regularizers, self.activity_regularizer),
-            "kernel_constraint": _serialize_or_none(constraints, self.kernel_constraint),
-            "bias_constraint": _serialize_or_none(constraints, self.bias_constraint),
+            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
         }
 
     def extra_repr(self):
         name = getattr(self.activation, "__name__", type(self.activation).__name__)
         return f"name={self.name!r}, units={self.units}, activation={name}"
-
-
-def _serialize_or_none(module, obj):
-    return None if obj is None else module.serialize(obj)

@@ -130,10 +130,9 @@ class Embedding(Layer):
             "input_dim": self.input_dim,
             "output_dim": self.output_dim,
             "embeddings_initializer": initializers.serialize(self.embeddings_initializer),
-            "embeddings_regularizer": _serialize_or_none(regularizers,
-                                                         self.embeddings_regularizer),
-            "activity_regularizer": _serialize_or_none(regularizers, self.activity_regularizer),
-            "embeddings_constraint": _serialize_or_none(constraints, self.embeddings_constraint),
+            "embeddings_regularizer": regularizers.serialize(self.embeddings_regularizer),
+            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+            "embeddings_constraint": constraints.serialize(self.embeddings_constraint),
             "mask_zero": self.mask_zero,
         }
 
@@ -156,7 +155,3 @@ def check_indices(layer, indices):
             f"[0, {layer.input_dim}). Received indices in [{low}, {high}]. Increase "
             "`input_dim` to the vocabulary size (+ 1 with `mask_zero=True`), or fix the data."
         )
-
-
-def _serialize_or_none(module, obj):
-    return None if obj is None else module.serialize(obj)

@@ -91,15 +91,11 @@ def gamma_beta_config(layer):
     return {
         "beta_initializer": initializers.serialize(layer.beta_initializer),
         "gamma_initializer": initializers.serialize(layer.gamma_initializer),
-        "beta_regularizer": serialize_or_none(regularizers, layer.beta_regularizer),
-        "gamma_regularizer": serialize_or_none(regularizers, layer.gamma_regularizer),
-        "beta_constraint": serialize_or_none(constraints, layer.beta_constraint),
-        "gamma_constraint": serialize_or_none(constraints, layer.gamma_constraint),
+        "beta_regularizer": regularizers.serialize(layer.beta_regularizer),
+        "gamma_regularizer": regularizers.serialize(layer.gamma_regularizer),
+        "beta_constraint": constraints.serialize(layer.beta_constraint),
+        "gamma_constraint": constraints.serialize(layer.gamma_constraint),
     }
-
-
-def serialize_or_none(module, obj):
-    return None if obj is None else module.serialize(obj)
 
 
 def upcast(x):

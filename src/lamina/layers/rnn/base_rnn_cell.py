@@ -34,10 +34,6 @@ def torch_activation(fn):
     return _TORCH_EQUIVALENT.get(fn, fn)
 
 
-def serialize_or_none(module, obj):
-    return None if obj is None else module.serialize(obj)
-
-
 class BaseRNNCell(DropoutRNNCell, Layer):
     """Weights, arguments and config shared by the built-in cells. See the module docstring.
 
@@ -153,13 +149,12 @@ class BaseRNNCell(DropoutRNNCell, Layer):
             "kernel_initializer": initializers.serialize(self.kernel_initializer),
             "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
             "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": serialize_or_none(regularizers, self.kernel_regularizer),
-            "recurrent_regularizer": serialize_or_none(regularizers,
-                                                       self.recurrent_regularizer),
-            "bias_regularizer": serialize_or_none(regularizers, self.bias_regularizer),
-            "kernel_constraint": serialize_or_none(constraints, self.kernel_constraint),
-            "recurrent_constraint": serialize_or_none(constraints, self.recurrent_constraint),
-            "bias_constraint": serialize_or_none(constraints, self.bias_constraint),
+            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+            "recurrent_regularizer": regularizers.serialize(self.recurrent_regularizer),
+            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
+            "recurrent_constraint": constraints.serialize(self.recurrent_constraint),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
             "dropout": self.dropout,
             "recurrent_dropout": self.recurrent_dropout,
             "seed": self.seed,

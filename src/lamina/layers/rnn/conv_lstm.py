@@ -31,7 +31,6 @@ from lamina.layers.convolutional.base_conv import (
 from lamina.layers.layer import Layer
 from lamina.layers.rnn.base_rnn_cell import (
     BaseRNNCell,
-    serialize_or_none,
     torch_activation,
 )
 from lamina.layers.rnn.rnn import BuiltinRNN, cell_property
@@ -226,13 +225,12 @@ class ConvLSTMCell(BaseRNNCell):
             "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
             "bias_initializer": initializers.serialize(self.bias_initializer),
             "unit_forget_bias": self.unit_forget_bias,
-            "kernel_regularizer": serialize_or_none(regularizers, self.kernel_regularizer),
-            "recurrent_regularizer": serialize_or_none(regularizers,
-                                                       self.recurrent_regularizer),
-            "bias_regularizer": serialize_or_none(regularizers, self.bias_regularizer),
-            "kernel_constraint": serialize_or_none(constraints, self.kernel_constraint),
-            "recurrent_constraint": serialize_or_none(constraints, self.recurrent_constraint),
-            "bias_constraint": serialize_or_none(constraints, self.bias_constraint),
+            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+            "recurrent_regularizer": regularizers.serialize(self.recurrent_regularizer),
+            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
+            "recurrent_constraint": constraints.serialize(self.recurrent_constraint),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
             "dropout": self.dropout,
             "recurrent_dropout": self.recurrent_dropout,
             "seed": self.seed,

@@ -382,7 +382,7 @@ class BuiltinRNN(RNN):
             cell_config.pop(key, None)
         activity = self.activity_regularizer
         return {**config, **cell_config,
-                "activity_regularizer": None if activity is None else registry.serialize(activity)}
+                "activity_regularizer": registry.serialize(activity)}
 
     @classmethod
     def from_config(cls, config):
