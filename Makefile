@@ -18,6 +18,7 @@ demo: $(STAMP)
 	$(PY) examples/mnist_mlp.py
 
 test: $(STAMP)
+	@sh tools/test_system_deps.sh
 	$(PY) -m pytest -q tests src
 
 bench: $(STAMP)

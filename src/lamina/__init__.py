@@ -21,6 +21,7 @@ from lamina import (
     regularizers,
     saving,
     utils,
+    wrappers,
 )
 from lamina.layers import Input, InputLayer, KerasTensor, Layer, Variable
 from lamina.models import Model, Sequential
@@ -51,4 +52,5 @@ __all__ = [
     "regularizers",
     "saving",
     "utils",
+    "wrappers",
 ]
