@@ -176,6 +176,7 @@ def test_lambda_layer_round_trip_with_safe_mode_off(tmp_path):
     np.testing.assert_allclose(_predict(loaded, x.numpy()), x.numpy() * 3 + 1)
 
 
+@pytest.mark.filterwarnings("ignore:Do not pass an `input_shape`:UserWarning")  # as Keras 3
 def test_keras2_input_dim_is_written_as_an_input_layer(tmp_path):
     model = keras.Sequential([layers.Dense(4, input_dim=3), layers.Dense(1)])
     config = model.get_config()

@@ -73,11 +73,11 @@ def test_missing_variables_raise(tmp_path):
 def test_file_names_are_checked(tmp_path):
     model = _mlp()
     with pytest.raises(ValueError, match="must end in `.weights.h5`"):
-        model.save_weights(tmp_path / "w.h5")
-    with pytest.raises(ValueError, match="reads `.weights.h5` or `.keras`"):
-        model.load_weights(tmp_path / "w.h5")
+        model.save_weights(tmp_path / "w.pt")  # `.h5` is the legacy format (test_legacy_h5)
+    with pytest.raises(ValueError, match="reads `.weights.h5`, `.weights.json`"):
+        model.load_weights(tmp_path / "w.pt")
     with pytest.raises(ValueError, match="must end in `.keras`"):
-        model.save(tmp_path / "m.h5")
+        model.save(tmp_path / "m.pt")
     with pytest.raises(ValueError, match="holds weights only"):
         keras.saving.load_model(tmp_path / "m.weights.h5")
     with pytest.raises(ValueError, match=r"reads `.keras` files"):

@@ -207,26 +207,60 @@ class Model(Trainer, Layer):
         return serialize_keras_object(self._compile_config)
 
     def save(self, filepath, overwrite=True, zipped=None, **kwargs):
-        """Save the model as a `.keras` file (Keras 3's format): architecture, weights,
-        compile arguments and optimizer state. See `lamina.saving.save_model`."""
+        """Save the model as a `.keras` file (Keras 3's format) or a legacy `.h5` / `.hdf5`
+        file: architecture, weights, compile arguments and optimizer state. See
+        `lamina.saving.save_model`."""
         from lamina.saving import save_model
 
-        save_model(self, filepath, overwrite=overwrite,
-                   zipped=True if zipped is None else zipped, **kwargs)
+        save_model(self, filepath, overwrite=overwrite, zipped=zipped, **kwargs)
 
-    def save_weights(self, filepath, overwrite=True):
-        """Save the weights to a `.weights.h5` file in Keras 3's layout. See
+    def save_weights(self, filepath, overwrite=True, max_shard_size=None):
+        """Save the weights to a `.weights.h5` file (Keras 3's layout), to `.weights.json`
+        and its shards with `max_shard_size` (GB), or to a legacy `.h5` file. See
         `lamina.saving.save_weights`."""
         from lamina.saving import save_weights
 
-        save_weights(self, filepath, overwrite=overwrite)
+        save_weights(self, filepath, overwrite=overwrite, max_shard_size=max_shard_size)
 
-    def load_weights(self, filepath, skip_mismatch=False):
-        """Load weights from a `.weights.h5` or `.keras` file written by lamina or Keras 3.
-        See `lamina.saving.load_weights`."""
+    def load_weights(self, filepath, skip_mismatch=False, by_name=False):
+        """Load weights from a `.weights.h5`, `.weights.json` (sharded), `.keras` or legacy
+        `.h5` file written by lamina or Keras (`by_name` for legacy files). See
+        `lamina.saving.load_weights`."""
         from lamina.saving import load_weights
 
-        load_weights(self, filepath, skip_mismatch=skip_mismatch)
+        load_weights(self, filepath, skip_mismatch=skip_mismatch, by_name=by_name)
+
+    def export(self, filepath, format="onnx", verbose=True, input_signature=None, **kwargs):
+        """Export the inference pass (`training=False`) as an ONNX file or a `torch.export` program.
+
+        The batch dimension stays dynamic. The model itself is not changed. See
+        `lamina.saving.export.export_model` for the details.
+
+        Args:
+            filepath: Path of the file to write.
+            format: `"onnx"` (inputs and outputs named after the model's; needs the `onnx`
+                extra) or `"torch"` (a `.pt2` file for `torch.export.load`). Defaults to
+                `"onnx"`.
+            verbose: Whether to print where the file was saved. Defaults to `True`.
+            input_signature: Shapes (`None` for unknown dimensions, batch first), `keras.Input`
+                tensors or example arrays, one per model input. Defaults to `None`: the
+                model's input shapes.
+            **kwargs: `opset_version` for `"onnx"`; `torch.export.export`'s arguments for
+                `"torch"`.
+
+        Example:
+        >>> import os, tempfile, torch
+        >>> import lamina as keras
+        >>> model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(2)])
+        >>> path = os.path.join(tempfile.mkdtemp(), "model.pt2")
+        >>> model.export(path, format="torch", verbose=False)
+        >>> torch.export.load(path).module()(torch.ones(3, 4)).shape
+        torch.Size([3, 2])
+        """
+        from lamina.saving.export import export_model
+
+        export_model(self, filepath, format=format, verbose=verbose,
+                     input_signature=input_signature, **kwargs)
 
     def to_json(self, **kwargs):
         """The model's architecture as a JSON string (Keras' dict form); `kwargs` go to

@@ -1,4 +1,5 @@
-"""Saving and loading: Keras 3's `.keras` and `.weights.h5` formats, config serialisation.
+"""Saving and loading: Keras 3's `.keras`, `.weights.h5` and sharded `.weights.json` formats,
+legacy Keras 2 `.h5` files, config serialisation.
 
 See `saving/README.md` for the layout of the files and the safety rules of loading.
 """

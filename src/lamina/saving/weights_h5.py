@@ -8,12 +8,22 @@ optimizer's variables in `optimizer/vars/<i>`. A layer's own variables are numbe
 trainable first, then non-trainable, each in creation order; values are in Keras' layout
 (`Variable.keras_value`). Each `vars` group carries the object's name as an attribute.
 
+Sharded weights (`save_weights(..., max_shard_size=GB)`) use Keras 3's layout: an index
+`NAME.weights.json` (`{"metadata": {"total_size": bytes}, "weight_map": {"/<path>/vars":
+[shard, ...]}}`) beside shards `NAME_00000.weights.h5`, `NAME_00001.weights.h5`, ... each an
+HDF5 file of the layout above holding the variables that fit, in order; an object's `vars`
+may straddle two shards.
+
 Reading never trusts the file: every dataset is checked (a plain, contiguous-or-chunked
 dataset in the file, no links, no external or virtual storage) and its declared shape is
 compared with the built model's weight before any byte is read, so a dataset declaring a
 huge shape is refused without allocating it.
 """
 
+import contextlib
+import io
+import json
+import os
 import warnings
 
 import h5py
@@ -23,6 +33,7 @@ from torch import nn
 
 from lamina.naming import to_snake_case
 from lamina.registry import registered_name
+from lamina.saving.atomic import atomic_write
 
 
 def walk(model, include_optimizer=True):
@@ -110,17 +121,33 @@ def _keras_value(variable):
 
 
 # -- writing -------------------------------------------------------------------------------------
+def entries(model, include_optimizer=True):
+    """`(path, name, variables, to_numpy)` for each object `save_to_h5` writes, in order:
+    `to_numpy(variable)` gives one variable's value in Keras' layout (read only when called,
+    so a sharded save holds one shard in memory at a time)."""
+    for path, obj in walk(model, include_optimizer):
+        name = getattr(obj, "name", None)
+        name = name if isinstance(name, str) else None
+        if path == "optimizer":
+            yield path, name, _keras_ordered(obj, model), lambda v, o=obj: _keras_slot(v, o)
+        else:
+            yield path, name, own_variables(obj), _keras_value
+
+
 def save_to_h5(model, h5file, include_optimizer=True):
     """Write the weights (and a compiled model's optimizer state) of `model` into `h5file`."""
-    for path, obj in walk(model, include_optimizer):
-        group = h5file.create_group(_join(path, "vars")) if path else h5file.create_group("vars")
-        name = getattr(obj, "name", None)
-        if isinstance(name, str):
-            group.attrs["name"] = name
-        values = (optimizer_values(obj, model) if path == "optimizer"
-                  else [_keras_value(v) for v in own_variables(obj)])
-        for index, value in enumerate(values):
-            group.create_dataset(str(index), data=value)
+    for path, name, variables, to_numpy in entries(model, include_optimizer):
+        group = create_vars_group(h5file, path, name)
+        for index, variable in enumerate(variables):
+            group.create_dataset(str(index), data=to_numpy(variable))
+
+
+def create_vars_group(h5file, path, name=None):
+    """The new `vars` group of the object at `path`, carrying its `name` as Keras writes it."""
+    group = h5file.create_group(_join(path, "vars"))
+    if name is not None:
+        group.attrs["name"] = name
+    return group
 
 
 def optimizer_values(optimizer, model):
@@ -207,10 +234,11 @@ def load_from_h5(model, h5file, skip_mismatch=False, load_optimizer=True):
             raise ValueError(problem + " The model must be built exactly as the one saved "
                              "(pass `skip_mismatch=True` to skip such layers).")
         for i, variable in enumerate(variables):
-            _assign(variable, read_dataset(group, str(i)))
+            assign_value(variable, read_dataset(group, str(i)))
 
 
-def _assign(variable, value):
+def assign_value(variable, value):
+    """Set a weight from a numpy value in Keras' layout."""
     if hasattr(variable, "assign"):
         variable.assign(value)
     else:
@@ -221,13 +249,31 @@ def _assign(variable, value):
 def _load_optimizer(optimizer, model, group):
     if group is None:
         return
+    count = len(_dataset_names(group))
+    load_optimizer_values(optimizer, model, count,
+                          lambda i, shape: read_dataset(group, str(i), expected_shape=shape))
+
+
+def optimizer_variable_count(optimizer, model):
+    """How many variables Keras saves for `optimizer` (built on `model` if it is not)."""
+    if not optimizer.built:
+        optimizer.build(list(model.parameters()))  # as `fit` would build it
+    return len(_keras_ordered(optimizer, model))
+
+
+def load_optimizer_values(optimizer, model, count, read):
+    """Set the optimizer's state from `count` saved values in Keras' order and layout;
+    `read(i, shape)` returns value `i`, refusing it unless it declares `shape`.
+
+    Raises:
+        ValueError: If the count or a shape does not match the optimizer's variables.
+    """
     if not optimizer.built:
         optimizer.build(list(model.parameters()))  # as `fit` would build it
     ordered = _keras_ordered(optimizer, model)
-    names = _dataset_names(group)
-    if len(names) != len(ordered):
+    if count != len(ordered):
         raise ValueError(f"The optimizer '{optimizer.name}' has {len(ordered)} variables but the "
-                         f"file holds {len(names)}: it was saved with other optimizer arguments "
+                         f"file holds {count}: it was saved with other optimizer arguments "
                          "or another set of trainable weights.")
     owners = _slot_owners(optimizer)
     with torch.no_grad():
@@ -239,7 +285,7 @@ def _load_optimizer(optimizer, model, group):
             shape = tuple(variable.shape)
             if permutation is not None and shape == tuple(param.shape):
                 shape = tuple(shape[p] for p in permutation)
-            value = read_dataset(group, str(i), expected_shape=shape)
+            value = read(i, shape)
             if permutation is not None and shape != tuple(variable.shape):
                 value = np.transpose(value, np.argsort(permutation))
             values[id(variable)] = value
@@ -254,19 +300,28 @@ def _load_optimizer(optimizer, model, group):
 
 
 def _vars_group(h5file, path):
-    """The `vars` group at `path`, or `None` when the file has none there."""
-    group = h5file
-    for part in (_join(path, "vars")).split("/"):
+    """The `vars` group at `path`, or `None` when the file has none there (`h5file` may be
+    a `ShardedReader`)."""
+    if isinstance(h5file, ShardedReader):
+        return h5file.vars_group(path)
+    return checked_group(h5file, _join(path, "vars"), label=path)
+
+
+def checked_group(h5file, path, label=None):
+    """The group at `path` (parts separated by '/') below `h5file`, or `None` when absent,
+    refusing links on the way. Errors name `label` (default: `path`)."""
+    group, label = h5file, path if label is None else label
+    for part in path.split("/"):
         if part not in group:
             return None
         link = group.get(part, getlink=True)
         if not isinstance(link, h5py.HardLink):
-            message = (f"Refusing the weights file: '{path}' is a {type(link).__name__}, and "
-                       "links can point outside the file.")
+            message = (f"Refusing the weights file: '{label}' is a {type(link).__name__}, "
+                       "and links can point outside the file.")
             raise ValueError(message)  # noqa: TRY004 (a malformed file is a bad value)
         group = group[part]
         if not isinstance(group, h5py.Group):
-            message = (f"Invalid weights file: expected a group at '{path}', found "
+            message = (f"Invalid weights file: expected a group at '{label}', found "
                        f"{type(group).__name__}.")
             raise ValueError(message)  # noqa: TRY004
     return group
@@ -310,3 +365,179 @@ def read_dataset(group, name, expected_shape=None):
                          f"{tuple(dataset.shape)}, but the model expects "
                          f"{tuple(expected_shape)}.")
     return np.asarray(dataset[()])
+
+
+# -- sharded weights -----------------------------------------------------------------------------
+_GB = 1024 ** 3
+_MAX_INDEX_BYTES = 1 << 26  # a `.weights.json` index larger than 64 MiB is refused
+
+
+def shard_name(index_path, number):
+    """The file name of shard `number` of the index `index_path`, as Keras names it."""
+    stem = os.path.splitext(os.path.basename(index_path))[0]
+    return f"{stem.replace('.weights', '')}_{number:05}.weights.h5"
+
+
+def save_sharded(model, filepath, max_shard_size):
+    """Write `model`'s weights as the index `filepath` (`.weights.json`) and shards of at
+    most `max_shard_size` GB beside it, as Keras 3 splits them.
+
+    The plan is made (and a variable too large for one shard refused) before any file is
+    touched; then the old index is removed, each shard written atomically, and the new index
+    written last, so an interrupted save leaves no index rather than one that mixes old and
+    new shards. Shards of the old index that the new one does not use are removed.
+
+    Raises:
+        ValueError: If one variable is larger than `max_shard_size`.
+    """
+    limit = float(max_shard_size) * _GB
+    shards, weight_map, size, total = [[]], {}, 0, 0.0
+    for path, name, variables, to_numpy in entries(model, include_optimizer=False):
+        shards[-1].append((path, name, None, None))  # the object's group, where it starts
+        for index, variable in enumerate(variables):
+            nbytes = variable.numel() * variable.element_size()
+            total += nbytes
+            if nbytes > limit:
+                raise ValueError(
+                    f"The variable '{_join(path, f'vars/{index}')}' takes {nbytes} bytes, more "
+                    f"than `max_shard_size` ({max_shard_size} GB = {int(limit)} bytes) allows "
+                    "for one shard. Pass a larger `max_shard_size`.")
+            size += nbytes
+            if size > limit:
+                shards.append([])
+                size = nbytes
+            shards[-1].append((path, None, index, lambda v=variable, f=to_numpy: f(v)))
+            files = weight_map.setdefault("/" + _join(path, "vars"), [])
+            if shard_name(filepath, len(shards) - 1) not in files:
+                files.append(shard_name(filepath, len(shards) - 1))
+    directory = os.path.dirname(os.path.abspath(filepath))
+    old = _shards_of(filepath)
+    if os.path.exists(filepath):
+        os.remove(filepath)  # from here until the new index is written there is no index
+    for number, items in enumerate(shards):
+        with atomic_write(os.path.join(directory, shard_name(filepath, number))) as file:
+            file.write(_shard_bytes(items))
+    index = {"metadata": {"total_size": total}, "weight_map": weight_map}
+    with atomic_write(filepath) as file:
+        file.write(json.dumps(index, indent=4).encode("utf8"))
+    for stale in old - {shard_name(filepath, n) for n in range(len(shards))}:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(os.path.join(directory, stale))
+
+
+def _shard_bytes(items):
+    buffer, groups = io.BytesIO(), {}
+    with h5py.File(buffer, "w") as h5file:
+        for path, name, index, value in items:
+            if index is None:
+                groups[path] = create_vars_group(h5file, path, name)
+                continue
+            if path not in groups:  # continued from the previous shard: no name, as Keras
+                groups[path] = create_vars_group(h5file, path)
+            groups[path].create_dataset(str(index), data=value())
+    return buffer.getvalue()
+
+
+def _shards_of(filepath):
+    """Shard file names an existing index lists (empty if there is none or it is invalid)."""
+    try:
+        if not os.path.exists(filepath):
+            return set()
+        return {name for names in read_index(filepath).values() for name in names}
+    except ValueError:
+        return set()
+
+
+def read_index(filepath):
+    """`{vars path: [shard file name, ...]}` of a `.weights.json` index, checked: shard names
+    must be plain `.weights.h5` file names in the index's folder.
+
+    Raises:
+        ValueError: If the index is too large, not Keras' layout, or names other files.
+    """
+    if os.path.getsize(filepath) > _MAX_INDEX_BYTES:
+        raise ValueError(f"Refusing the sharded weights index {filepath!r}: it is larger than "
+                         f"{_MAX_INDEX_BYTES} bytes.")
+    with open(filepath, "rb") as file:
+        try:
+            index = json.loads(file.read())
+        except ValueError as error:
+            raise ValueError(f"Invalid sharded weights index {filepath!r}: {error}.") from error
+    weight_map = index.get("weight_map") if isinstance(index, dict) else None
+    if not isinstance(weight_map, dict):
+        message = (f"Invalid sharded weights index {filepath!r}: it should hold a "
+                   "`weight_map` dict, as Keras' `.weights.json` does.")
+        raise ValueError(message)  # noqa: TRY004 (a malformed file is a bad value)
+    checked = {}
+    for key, names in weight_map.items():
+        names = [names] if isinstance(names, str) else names
+        if not isinstance(names, list) or not names:
+            raise ValueError(f"Invalid sharded weights index {filepath!r}: '{key}' should "
+                             f"map to shard file names. Found {names!r}.")
+        for name in names:
+            if not isinstance(name, str) or os.path.basename(name) != name or "\\" in name \
+                    or not name.endswith(".weights.h5") or name.startswith("."):
+                raise ValueError(f"Refusing the sharded weights index {filepath!r}: it names "
+                                 f"the shard {name!r}; shards must be `.weights.h5` files in "
+                                 "the index's own folder.")
+        checked[key] = list(names)
+    return checked
+
+
+class ShardedReader:
+    """The shards of a `.weights.json` index, opened as `load_from_h5` reads them (a context
+    manager; shards open on first use)."""
+
+    def __init__(self, filepath):
+        self._directory = os.path.dirname(os.path.abspath(filepath))
+        self._map = read_index(filepath)
+        self._files = {}
+
+    def vars_group(self, path):
+        """The `vars` group of the object at `path`, merged over its shards, or `None`."""
+        groups = []
+        for name in self._map.get("/" + _join(path, "vars"), []):
+            if name not in self._files:
+                self._files[name] = h5py.File(os.path.join(self._directory, name), "r")
+            group = checked_group(self._files[name], _join(path, "vars"))
+            if group is not None:
+                groups.append(group)
+        if not groups:
+            return None
+        return groups[0] if len(groups) == 1 else _MergedGroup(groups)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        for file in self._files.values():
+            file.close()
+        self._files = {}
+
+
+class _MergedGroup:
+    """One object's `vars` spread over several shards, seen as one group."""
+
+    def __init__(self, groups):
+        self.name = groups[0].name
+        self._owner = {}
+        for group in groups:
+            for key in group:
+                if key in self._owner:
+                    raise ValueError(f"Invalid sharded weights: '{self.name}/{key}' is in "
+                                     "two shards.")
+                self._owner[key] = group
+
+    def keys(self):
+        return list(self._owner)
+
+    def __contains__(self, key):
+        return key in self._owner
+
+    def get(self, key, default=None, getlink=False):
+        if key not in self._owner:
+            return default
+        return self._owner[key].get(key, default, getlink=getlink)
+
+    def __getitem__(self, key):
+        return self._owner[key][key]
