@@ -264,10 +264,22 @@ def test_rejects_bad_filepaths_and_unknown_options(model, tmp_path):
 def test_rejects_unbuilt_models_and_unknown_input_shapes(tmp_path):
     with pytest.raises(RuntimeError, match=r"cannot be exported before it is built"):
         keras.Sequential([layers.Dense(2)]).export(tmp_path / "m.onnx")
-    built_without_shape = _Subclassed()
-    built_without_shape.build((None, 5))
+    built_by_build = _Subclassed()
+    built_by_build.build((None, 5))  # `build` records the shape, as in Keras
+    built_by_build.export(tmp_path / "built.pt2", format="torch", verbose=False)
+    called_on_a_list = _Concatenating()
+    called_on_a_list([torch.ones(2, 3), torch.ones(2, 4)])
     with pytest.raises(RuntimeError, match=r"does not know the shape of its inputs"):
-        built_without_shape.export(tmp_path / "m.pt2", format="torch")
+        called_on_a_list.export(tmp_path / "m.pt2", format="torch")
+
+
+class _Concatenating(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.out = layers.Dense(1)
+
+    def call(self, inputs):
+        return self.out(torch.cat(inputs, dim=-1))
 
 
 @pytest.mark.parametrize("signature, error, message", [

@@ -1,9 +1,11 @@
 """lamina -> `.keras` -> lamina: Sequential, functional, nested, shared and subclassed models,
 compile arguments and optimizer state."""
 
+import io
 import json
 import zipfile
 
+import h5py
 import numpy as np
 import pytest
 import torch
@@ -125,22 +127,18 @@ def test_resumed_fit_continues_exactly(tmp_path):
 
 
 def test_optimizer_slots_are_saved_in_keras_layout(tmp_path):
-    import h5py
-
     x, y = _train_data()
     model = _cnn()
     model.compile(optimizer="adam", loss="mse")
     model.fit(x, y, batch_size=8, epochs=1, verbose=0)
     model.save(tmp_path / "o.keras")
-    with zipfile.ZipFile(tmp_path / "o.keras") as archive:
-        import io
-
-        with h5py.File(io.BytesIO(archive.read("model.weights.h5")), "r") as f:
-            assert f["layers/conv2d/vars/0"].shape == (3, 3, 1, 3)
-            assert f["optimizer/vars/2"].shape == (3, 3, 1, 3)  # kernel momentum, Keras' way
-            momentum = model.optimizer._momentums[0]  # (out, in, kh, kw) in lamina
-            np.testing.assert_allclose(f["optimizer/vars/2"][()],
-                                       momentum.permute(2, 3, 1, 0).numpy(), atol=0)
+    with zipfile.ZipFile(tmp_path / "o.keras") as archive, \
+            h5py.File(io.BytesIO(archive.read("model.weights.h5")), "r") as f:
+        assert f["layers/conv2d/vars/0"].shape == (3, 3, 1, 3)
+        assert f["optimizer/vars/2"].shape == (3, 3, 1, 3)  # kernel momentum, Keras' way
+        momentum = model.optimizer._momentums[0]  # (out, in, kh, kw) in lamina
+        np.testing.assert_allclose(f["optimizer/vars/2"][()],
+                                   momentum.permute(2, 3, 1, 0).numpy(), atol=0)
 
 
 def test_save_without_optimizer(tmp_path):
@@ -187,3 +185,92 @@ def test_keras2_input_dim_is_written_as_an_input_layer(tmp_path):
     assert loaded.input_shape == (None, 3)
     x = np.ones((2, 3), "float32")
     np.testing.assert_allclose(_predict(loaded, x), _predict(model, x), atol=1e-6)
+
+
+# -- a model compiled but never trained: its optimizer is saved unbuilt --------------------------
+def _rewrite_weights(path, edit):
+    """Apply `edit(h5file)` to the `model.weights.h5` of the `.keras` file at `path`."""
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    buffer = io.BytesIO(members["model.weights.h5"])
+    with h5py.File(buffer, "r+") as f:
+        edit(f)
+    members["model.weights.h5"] = buffer.getvalue()
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+
+
+def _mlp():
+    return keras.Sequential([keras.Input(shape=(4,)), layers.Dense(3), layers.Dense(2)])
+
+
+@pytest.mark.parametrize("optimizer", [
+    lambda: keras.optimizers.Adam(0.01),
+    lambda: keras.optimizers.SGD(0.1, momentum=0.9, gradient_accumulation_steps=2),
+    lambda: keras.optimizers.Adam(keras.optimizers.schedules.ExponentialDecay(0.1, 2, 0.5)),
+    lambda: keras.optimizers.LossScaleOptimizer(keras.optimizers.Adam(0.01)),
+])
+def test_compiled_untrained_model_loads_and_trains_on(tmp_path, optimizer):
+    model = _mlp()
+    model.compile(optimizer=optimizer(), loss="mse")
+    unbuilt = len(model.optimizer.variables)  # iteration (+ learning_rate, + the inner ones)
+    model.save(tmp_path / "u.keras")
+    with zipfile.ZipFile(tmp_path / "u.keras") as archive, \
+            h5py.File(io.BytesIO(archive.read("model.weights.h5")), "r") as f:
+        assert len(f["optimizer/vars"]) == unbuilt  # what Keras writes, too
+    loaded = keras.saving.load_model(tmp_path / "u.keras")  # no warning (warnings are errors)
+    assert loaded.optimizer.built and int(loaded.optimizer.iterations) == 0
+    rs = np.random.RandomState(4)
+    x, y = rs.randn(8, 4).astype("float32"), rs.randn(8, 2).astype("float32")
+    for m in (model, loaded):
+        m.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0)
+    for a, b in zip(model.get_weights(), loaded.get_weights()):
+        np.testing.assert_allclose(b, a, atol=1e-6)
+
+
+def test_unbuilt_optimizer_state_in_keras_layout_is_restored(tmp_path):
+    model = _mlp()
+    model.compile(optimizer=keras.optimizers.Adam(0.01), loss="mse")
+    model.save(tmp_path / "k.keras")
+
+    def as_keras_writes(f):  # Keras' `iteration` is int32; a learning rate set after compile
+        del f["optimizer/vars/0"], f["optimizer/vars/1"]
+        f["optimizer/vars"].create_dataset("0", data=np.int32(0))
+        f["optimizer/vars"].create_dataset("1", data=np.float32(0.02))
+
+    _rewrite_weights(tmp_path / "k.keras", as_keras_writes)
+    loaded = keras.saving.load_model(tmp_path / "k.keras")
+    assert loaded.optimizer.built
+    assert loaded.optimizer.learning_rate == pytest.approx(0.02)  # the file's, over the config
+    assert len(loaded.optimizer.variables) == 2 + 2 * 4  # Adam's two slots per weight
+
+
+def test_optimizer_state_that_does_not_fit_is_refused(tmp_path):
+    x, y = np.ones((4, 4), "float32"), np.ones((4, 2), "float32")
+    model = _mlp()
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(x, y, verbose=0)
+    model.save(tmp_path / "t.keras")
+    _rewrite_weights(tmp_path / "t.keras", lambda f: f["optimizer/vars"].pop("9"))
+    with pytest.raises(ValueError, match="'adam' has 10 variables but the file holds 9"):
+        keras.saving.load_model(tmp_path / "t.keras")
+    loaded = keras.saving.load_model(tmp_path / "t.keras", compile=False)  # the way out
+    for a, b in zip(model.get_weights(), loaded.get_weights()):
+        np.testing.assert_array_equal(b, a)
+
+
+def test_optimizer_slot_of_another_shape_is_refused(tmp_path):
+    model = _mlp()
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(np.ones((4, 4), "float32"), np.ones((4, 2), "float32"), verbose=0)
+    model.save(tmp_path / "s.keras")
+
+    def reshape(f):
+        del f["optimizer/vars/2"]
+        f["optimizer/vars"].create_dataset("2", data=np.zeros((3, 4), "float32"))
+
+    _rewrite_weights(tmp_path / "s.keras", reshape)
+    with pytest.raises(ValueError, match=r"optimizer/vars/2' declares shape \(3, 4\), but the "
+                       r"model expects \(4, 3\)"):
+        keras.saving.load_model(tmp_path / "s.keras")

@@ -144,10 +144,13 @@ class Model(Trainer, Layer):
 
     def build(self, input_shape):
         """Build a subclassed model's weights by running `call` once on zeros of `input_shape`
-        (unknown dimensions taken as 1)."""
+        (unknown dimensions taken as 1), and record `input_shape` as Keras does: it is the
+        model's `build_config` (`{"input_shape": ...}`), what `summary`, `export` and saving
+        read."""
         dummy = _zeros_like_shape(input_shape)
         with torch.inference_mode(False), torch.no_grad():
             self.call(dummy)
+        self._build_shape = _as_shape(input_shape)
         self.built = True
 
     def _build_for(self, args, kwargs):
@@ -285,6 +288,15 @@ def _child_layers(module):
         elif isinstance(child, (nn.ModuleList, nn.ModuleDict)):
             found.extend(_child_layers(child))
     return found
+
+
+def _as_shape(shape):
+    """`shape` (a shape, or a list / dict of shapes) with each shape as a tuple."""
+    if isinstance(shape, (list, tuple)) and shape and isinstance(shape[0], (list, tuple)):
+        return [_as_shape(s) for s in shape]
+    if isinstance(shape, dict):
+        return {k: _as_shape(s) for k, s in shape.items()}
+    return tuple(None if d is None else int(d) for d in shape)
 
 
 def _zeros_like_shape(shape):

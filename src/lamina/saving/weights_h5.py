@@ -247,11 +247,36 @@ def assign_value(variable, value):
 
 
 def _load_optimizer(optimizer, model, group):
+    """Restore the optimizer of a `.keras` file.
+
+    A model compiled but never trained saves its optimizer unbuilt, as Keras does: only
+    `iteration` and `learning_rate` (what `optimizer.variables` holds before `build`). Those
+    are restored into the unbuilt optimizer, which is then built with fresh slots, exactly
+    what the saved one would have built. Other state must fit (`load_optimizer_values`).
+    """
     if group is None:
         return
     count = len(_dataset_names(group))
-    load_optimizer_values(optimizer, model, count,
-                          lambda i, shape: read_dataset(group, str(i), expected_shape=shape))
+
+    def read(i, shape):
+        return read_dataset(group, str(i), expected_shape=shape)
+
+    if not optimizer.built and count == len(optimizer.variables):
+        _load_unbuilt_optimizer(optimizer, model, read)
+        return
+    load_optimizer_values(optimizer, model, count, read)
+
+
+def _load_unbuilt_optimizer(optimizer, model, read):
+    """Set an unbuilt optimizer's variables (`iteration`, `learning_rate`...) from `read`,
+    then build it on `model` as `fit` would."""
+    with torch.no_grad():
+        for i, variable in enumerate(optimizer.variables):
+            variable.copy_(torch.as_tensor(read(i, tuple(variable.shape))))
+    optimizer.build(list(model.parameters()))  # carries the values over; slots start fresh
+    # Loading the built optimizer's own values back derives what depends on them (the host
+    # copy of the learning rate, `iterations` under gradient accumulation).
+    optimizer.load_own_variables({str(i): v for i, v in enumerate(optimizer.variables)})
 
 
 def optimizer_variable_count(optimizer, model):
