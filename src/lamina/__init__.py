@@ -6,6 +6,7 @@ models, `compile`, `fit`, `evaluate`, `predict`, callbacks, `summary`.
 
 from lamina import (
     activations,
+    backend,
     callbacks,
     config,
     constraints,
@@ -18,6 +19,7 @@ from lamina import (
     mixed_precision,
     models,
     optimizers,
+    preprocessing,
     regularizers,
     saving,
     utils,
@@ -37,6 +39,7 @@ __all__ = [
     "Sequential",
     "Variable",
     "activations",
+    "backend",
     "callbacks",
     "config",
     "constraints",
@@ -49,6 +52,7 @@ __all__ = [
     "mixed_precision",
     "models",
     "optimizers",
+    "preprocessing",
     "regularizers",
     "saving",
     "utils",

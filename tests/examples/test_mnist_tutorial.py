@@ -10,6 +10,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.slow
+@pytest.mark.filterwarnings("ignore:Do not pass an `input_shape`:UserWarning")  # as Keras 3
 def test_tutorial_runs_as_written(tmp_path, monkeypatch, capsys):
     home = tmp_path / "keras"
     (home / "datasets").mkdir(parents=True)

@@ -5,6 +5,7 @@ import lamina as keras
 from lamina.layers import Dense
 
 
+@pytest.mark.filterwarnings("ignore:Do not pass an `input_shape`:UserWarning")  # as Keras 3
 def test_tutorial_model_builds_from_input_dim():
     model = keras.models.Sequential()
     model.add(Dense(1000, input_dim=784, activation="relu"))

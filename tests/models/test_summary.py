@@ -18,7 +18,8 @@ def capture(model, **kwargs):
 
 def tutorial_model():
     model = keras.models.Sequential()
-    model.add(Dense(1000, input_dim=784, activation="relu"))
+    with pytest.warns(UserWarning, match="Do not pass an `input_shape`"):  # as Keras 3
+        model.add(Dense(1000, input_dim=784, activation="relu"))
     model.add(Dense(10, activation="softmax"))
     return model
 

@@ -3,6 +3,7 @@
 from lamina.callbacks.callback import Callback
 from lamina.callbacks.history import History
 from lamina.callbacks.progbar_logger import ProgbarLogger
+from lamina.distribution import runtime
 
 _BATCH_HOOKS = {  # hook -> Keras 2 alias that the base class forwards it to
     "on_train_batch_begin": "on_batch_begin",
@@ -28,6 +29,9 @@ def _overrides(callback, hook, alias):
 class CallbackList:
     """A container of callbacks with one explicit method per event.
 
+    In a multi-process run, the callbacks whose class sets `_primary_process_only = True`
+    (the progress bar, the loggers that write files, `ModelCheckpoint`) run on rank 0 only.
+
     Args:
         callbacks: List of `Callback`s.
         add_history: Add a `History` callback if none is given. Defaults to `False`.
@@ -44,13 +48,18 @@ class CallbackList:
                 raise TypeError("`callbacks` must be a list of `keras.callbacks.Callback` "
                                 f"instances. Received: {callback!r} "
                                 f"(of type {type(callback).__name__})")
+        primary = runtime.is_primary()
+        if not primary:  # several processes: only rank 0 prints and writes files
+            self.callbacks = [c for c in self.callbacks
+                              if not getattr(c, "_primary_process_only", False)]
         # As in Keras 3: History, then the progress bar, after the user's callbacks, so they
         # see the logs that callbacks add at an epoch's end (e.g. `learning_rate`).
         self.history = next((c for c in self.callbacks if isinstance(c, History)), None)
         if add_history and self.history is None:
             self.history = History()
             self.callbacks.append(self.history)
-        if add_progbar and not any(isinstance(c, ProgbarLogger) for c in self.callbacks):
+        if add_progbar and primary and not any(isinstance(c, ProgbarLogger)
+                                               for c in self.callbacks):
             self.callbacks.append(ProgbarLogger())
         self.params = dict(params)
         self.set_model(model)

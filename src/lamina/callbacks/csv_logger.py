@@ -53,6 +53,8 @@ class CSVLogger(Callback):
     <BLANKLINE>
     """
 
+    _primary_process_only = True  # several processes: rank 0 alone runs it
+
     def __init__(self, filename, separator=",", append=False):
         super().__init__()
         try:

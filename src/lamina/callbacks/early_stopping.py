@@ -116,6 +116,20 @@ class EarlyStopping(MonitorCallback):
                 for weight, saved in zip(self.model.weights, self.best_weights):
                     weight.copy_(saved, non_blocking=saved.is_pinned())
 
+    def get_state(self):
+        """See `MonitorCallback.get_state`; the best weights are host tensors."""
+        return {**super().get_state(), "wait": self.wait, "stopped_epoch": self.stopped_epoch,
+                "best_epoch": self.best_epoch, "best_weights": self.best_weights}
+
+    def set_state(self, state):
+        super().set_state(state)
+        self.wait, self.stopped_epoch = state["wait"], state["stopped_epoch"]
+        self.best_epoch = state["best_epoch"]
+        saved = state["best_weights"]
+        if saved is not None and any(w.device.type == "cuda" for w in self.model.weights):
+            saved = [t.pin_memory() for t in saved]  # as `_save_weights` makes them
+        self.best_weights = saved
+
     def _save_weights(self, epoch):
         """Copy every weight (trainable or not) of the model into `best_weights`.
 

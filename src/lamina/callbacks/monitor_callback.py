@@ -109,6 +109,15 @@ class MonitorCallback(Callback):
             return True
         return self.monitor_op(monitor_value - self.min_delta, reference_value)
 
+    def get_state(self):
+        """The state that changes during `fit`, as plain values (for `BackupAndRestore`,
+        which saves it with the training state and gives it back through `set_state`)."""
+        return {"best": self.best}
+
+    def set_state(self, state):
+        """Restore what `get_state` returned."""
+        self.best = state["best"]
+
     def _monitor_value(self, logs, action):
         """The monitored value in `logs`, or `None` with a warning naming the keys there."""
         logs = logs or {}

@@ -17,6 +17,8 @@ class ProgbarLogger(Callback):
     redraws, at a bounded rate, so training does not wait on the device each step.
     """
 
+    _primary_process_only = True  # several processes: rank 0 alone runs it
+
     def __init__(self):
         super().__init__()
         self.progbar = None

@@ -77,6 +77,15 @@ class ReduceLROnPlateau(MonitorCallback):
     def on_train_begin(self, logs=None):
         self._reset()
 
+    def get_state(self):
+        """See `MonitorCallback.get_state` (the rate itself is the optimizer's state)."""
+        return {**super().get_state(), "wait": self.wait,
+                "cooldown_counter": self.cooldown_counter}
+
+    def set_state(self, state):
+        super().set_state(state)
+        self.wait, self.cooldown_counter = state["wait"], state["cooldown_counter"]
+
     def in_cooldown(self):
         return self.cooldown_counter > 0
 

@@ -93,6 +93,8 @@ class TensorBoard(Callback):
     ['train']
     """
 
+    _primary_process_only = True  # several processes: rank 0 alone runs it
+
     def __init__(self, log_dir="logs", histogram_freq=0, write_graph=True, write_images=False,
                  write_steps_per_second=False, update_freq="epoch", profile_batch=0,
                  embeddings_freq=0, embeddings_metadata=None):

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from lamina import config, constraints, initializers, regularizers
+from lamina import config, constraints, deprecation, initializers, regularizers
 from lamina.layers.keras_tensor import (
     KerasTensor,
     infer_outputs,
@@ -23,7 +23,7 @@ from lamina.layers.keras_tensor import (
     real_weights_context,
     shape_of,
 )
-from lamina.layers import masks
+from lamina.layers import legacy_arguments, masks
 from lamina.layers.variable import Variable
 from lamina.mixed_precision import autocast as policy_autocast
 from lamina.mixed_precision import policy as dtype_policies
@@ -78,6 +78,7 @@ class Layer(nn.Module):
         cls._call_argument_names = names
         cls._call_mask_arguments = [n for n in names if f"{n}_mask" in parameters]
         cls._computes_mask = cls.compute_mask is not Layer.compute_mask
+        legacy_arguments.accept_keras1_arguments(cls)  # Dense(output_dim=...), ...
 
     def __init__(self, *, activity_regularizer=None, trainable=True, dtype=None, autocast=True,
                  name=None, **kwargs):
@@ -89,6 +90,10 @@ class Layer(nn.Module):
             raise TypeError(
                 f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}"
             )
+        if input_shape is not None or input_dim is not None:  # Keras 3 warns, in these words
+            deprecation.warn("Do not pass an `input_shape`/`input_dim` argument to a layer. "
+                             "In a Sequential model, start with `keras.Input(shape)` instead.",
+                             UserWarning)
         super().__init__()
         if name is not None and (not isinstance(name, str) or not name or "/" in name):
             raise ValueError(f"`{type(self).__name__}` expects `name` to be a non-empty string "

@@ -30,9 +30,11 @@ import warnings
 
 import torch
 
-from lamina import config, registry
+from lamina import config, deprecation, registry
+from lamina.optimizers import legacy_arguments
 from lamina.optimizers.ema import update_moving_average
 from lamina.optimizers.gradient_accumulation import accumulate
+from lamina.optimizers.learning_rate_value import LearningRateValue
 from lamina.validation import received, validate_positive_int
 
 MODULE = "keras.optimizers"
@@ -115,16 +117,21 @@ class Optimizer:
             one with their mean. `iterations` counts updates; learning rate schedules see
             every call (Keras' counting). Defaults to `None`.
         name: String, the optimizer's name. Defaults to the snake-cased class name.
+        **kwargs: Keras 2's `lr` (for `learning_rate`) and `decay` (the rate becomes
+            `learning_rate / (1 + decay * iterations)`, an `InverseTimeDecay` schedule), each
+            with a `DeprecationWarning`; see `optimizers/legacy_arguments.py`.
 
     Raises:
-        ValueError: For an argument out of range or more than one clipping argument.
+        ValueError: For an argument out of range, more than one clipping argument, or an
+            unknown argument.
     """
 
     def __init__(self, learning_rate, weight_decay=None, clipnorm=None, clipvalue=None,
                  global_clipnorm=None, use_ema=False, ema_momentum=0.99,
                  ema_overwrite_frequency=None, loss_scale_factor=None,
-                 gradient_accumulation_steps=None, name=None):
+                 gradient_accumulation_steps=None, name=None, **kwargs):
         owner = type(self).__name__
+        learning_rate = legacy_arguments.resolve(owner, learning_rate, kwargs)
         clip_args = {"clipnorm": clipnorm, "clipvalue": clipvalue,
                      "global_clipnorm": global_clipnorm}
         if sum(v is not None for v in clip_args.values()) > 1:
@@ -181,11 +188,26 @@ class Optimizer:
         """The current learning rate as a Python float; assignable at any time.
 
         Assigning a float takes effect at the next update without a host-device sync.
-        Reading a schedule's current value copies it to the host (a sync).
+        Reading a schedule's current value copies it to the host (a sync). The float is a
+        `LearningRateValue`, so `optimizer.learning_rate.assign(value)` works as in Keras.
         """
         if self._schedule is None:
-            return self._learning_rate_value
-        return float(self._current_learning_rate())  # host sync: reads a schedule's value
+            return LearningRateValue(self._learning_rate_value, self)
+        # host sync: reads a schedule's value
+        return LearningRateValue(float(self._current_learning_rate()), self)
+
+    @property
+    def lr(self):
+        """Keras 2's name of `learning_rate` (deprecated; read and assigned through it)."""
+        deprecation.warn("`optimizer.lr` is deprecated in Keras 3; use "
+                         "`optimizer.learning_rate`.")
+        return self.learning_rate
+
+    @lr.setter
+    def lr(self, value):
+        deprecation.warn("`optimizer.lr` is deprecated in Keras 3; use "
+                         "`optimizer.learning_rate`.")
+        self.learning_rate = value
 
     @learning_rate.setter
     def learning_rate(self, value):

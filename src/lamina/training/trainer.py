@@ -19,9 +19,12 @@ from lamina.callbacks.callback_list import CallbackList
 from lamina.layers.keras_tensor import flatten, map_structure
 from lamina.layers.layer import Layer, collect_losses
 from lamina.mixed_precision.autocast import float32_outputs
+from lamina.training import distributed
 from lamina.training.compile_utils import CompileLoss, CompileMetrics
 from lamina.training.data_adapters import (ArrayData, get_data_adapter,
                                             unpack_x_y_sample_weight)
+from lamina.training.fit_state import FitState
+from lamina.training.legacy_methods import LegacyMethods, fit_keyword_arguments
 from lamina.validation import received
 
 
@@ -52,7 +55,7 @@ class Logs(MutableMapping):
         return len(set(self._metrics) | set(self._values))
 
 
-class Trainer:
+class Trainer(LegacyMethods):
     """The training API of `Model` (mixed into it; not used on its own)."""
 
     def __init__(self):
@@ -60,7 +63,7 @@ class Trainer:
                         stop_training=False, stop_evaluating=False, stop_predicting=False,
                         _compile_loss=None, _compile_metrics=None,
                         _loss_tracker=None, _output_loss_trackers=[], _step_plan=None,
-                        _jit=False, _forward=None)
+                        _jit=False, _forward=None, _fit_state=None, _replicas=None)
 
     def _untracked(self, **attributes):
         """Set attributes that must not become submodules (metrics are nn.Modules, but their
@@ -191,7 +194,7 @@ class Trainer:
         `self.compute_metrics` are available)."""
         x, y, sample_weight = unpack_x_y_sample_weight(data)
         self.optimizer.zero_grad()
-        y_pred = self._forward_fn()(x, training=True)
+        y_pred = self._forward_fn(training=True)(x, training=True)
         loss = self.compute_loss(x, y, y_pred, sample_weight, training=True)
         self._loss_tracker.update_state(loss, sample_weight=_batch_size(x))
         if loss.requires_grad:  # False only for a model with nothing to train
@@ -217,7 +220,7 @@ class Trainer:
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
             sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
-            validation_batch_size=None, validation_freq=1):
+            validation_batch_size=None, validation_freq=1, **kwargs):
         """Train the model for `epochs` epochs on `x`/`y`.
 
         Args:
@@ -251,16 +254,20 @@ class Trainer:
             validation_batch_size: Defaults to `batch_size` (for arrays and torch `Dataset`s).
             validation_freq: Validate every this many epochs, or at the epochs (1-based) in a
                 list. Defaults to 1.
+            **kwargs: Keras 1's `nb_epoch` (for `epochs`, with a `DeprecationWarning`).
 
         Returns:
             A `History` whose `history` maps each log key to its per-epoch values.
         """
+        if kwargs:  # legacy spellings (training/legacy_methods.py); anything else is an error
+            epochs = fit_keyword_arguments(Trainer.fit, epochs, kwargs)
         self._assert_compiled("fit")
         batch_size = 32 if batch_size is None else batch_size
         epochs = _check_count(epochs, "epochs", allow_zero=True)
         verbose = _check_verbose(verbose)
         if steps_per_epoch is not None:
             steps_per_epoch = _check_count(steps_per_epoch, "steps_per_epoch")
+        replicas = distributed.replicas(self)  # several processes (torchrun); None on one
         data = self._adapt(x, y, sample_weight, batch_size, class_weight)
         val_data, batches = None, None
         try:  # the adapters' background threads and worker pools end with `fit`
@@ -270,6 +277,10 @@ class Trainer:
             elif validation_split:
                 data, val_data = data.split(validation_split)
                 val_data.batch_size = validation_batch_size or batch_size
+            if replicas is not None:  # each process reads its share (batch_size per process)
+                data = replicas.shard(data, training=True)
+                if val_data is not None:
+                    val_data = replicas.shard(val_data, training=False)
             _check_passes(data, "x", steps_per_epoch, "steps_per_epoch", epochs - initial_epoch,
                           "epochs")
             if val_data is not None:
@@ -281,18 +292,30 @@ class Trainer:
             steps = data.num_batches if steps_per_epoch is None else steps_per_epoch
             callbacks = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0,
                                      model=self, verbose=verbose, epochs=epochs, steps=steps)
+            if replicas is not None:  # DDP around the forward pass (gradient hooks if custom)
+                replicas.start(callbacks, type(self).train_step is Trainer.train_step)
+                self._untracked(_replicas=replicas)
             batches = _BatchStream(data, shuffle, steps_per_epoch)
+            # What `BackupAndRestore` saves and restores (see `training/fit_state.py`).
+            run = FitState(self, callbacks, batches, data)
+            self._untracked(_fit_state=run)
             self.stop_training = False
             callbacks.on_train_begin()
+            initial_epoch = run.first_epoch(initial_epoch)  # a backup may resume later
             epoch_logs = {}
             for epoch in range(initial_epoch, epochs):
                 self.reset_metrics()
                 callbacks.on_epoch_begin(epoch)
+                first_step = run.first_step(epoch)  # > 0 when resuming inside this epoch
                 logs = None
-                for step, batch in enumerate(batches.epoch()):
+                for step, batch in enumerate(batches.epoch(first_step), start=first_step):
                     callbacks.on_train_batch_begin(step)
                     logs = self.train_step(batch)
                     callbacks.on_train_batch_end(step, logs)
+                    if run.pending:  # a backup is due: the state after this batch (host sync)
+                        run.flush(epoch, step + 1)
+                    if replicas is not None:  # all processes stop at the same step
+                        self.stop_training = replicas.agree_to_stop(self.stop_training, True)
                     if self.stop_training:
                         break
                 if batches.exhausted:  # a generator ended before `steps_per_epoch * epochs`
@@ -300,12 +323,18 @@ class Trainer:
                     self.stop_training = True
                     if logs is None:  # not one batch this epoch: nothing to report
                         break
+                if replicas is not None:  # sum the metric states: every process logs the same
+                    replicas.end_epoch()
                 epoch_logs = _to_floats(logs if logs is not None else self.get_metrics_result())
                 if val_data is not None and _should_validate(epoch, validation_freq):
                     # The fit's callbacks see the validation's test events, as in Keras.
                     val_logs = self._run_evaluation(val_data, validation_steps, callbacks)
                     epoch_logs.update({f"val_{key}": value for key, value in val_logs.items()})
                 callbacks.on_epoch_end(epoch, epoch_logs)
+                if run.pending:  # a backup is due: the state after this epoch (host sync)
+                    run.flush(epoch + 1, 0)
+                if replicas is not None:
+                    self.stop_training = replicas.agree_to_stop(self.stop_training)
                 if self.stop_training:
                     break
             if epochs > initial_epoch:
@@ -314,6 +343,10 @@ class Trainer:
             callbacks.on_train_end(epoch_logs)
             return callbacks.history
         finally:
+            self._untracked(_fit_state=None)
+            if replicas is not None:
+                replicas.finish()
+                self._untracked(_replicas=None)
             for part in (batches, data, val_data):
                 if part is not None:
                     part.close()
@@ -329,8 +362,11 @@ class Trainer:
         """
         self._assert_compiled("evaluate")
         verbose = _check_verbose(verbose)
+        replicas = distributed.replicas(self)  # several processes (torchrun); None on one
         data = self._adapt(x, y, sample_weight, 32 if batch_size is None else batch_size)
         try:
+            if replicas is not None:  # each process evaluates its share; results summed
+                data = replicas.shard(data, training=False)
             _check_passes(data, "x", steps, "steps", 1, "evaluations")
             self._prepare(data)
             callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
@@ -359,6 +395,8 @@ class Trainer:
                     break
             if logs is None and data.one_shot:  # validation_data, a generator, has ended
                 _warn_ran_out("validation_steps * the number of validations")
+            if distributed.is_multi_process():  # the results of every process's share
+                distributed.reduce_metrics(self.metrics)
             logs = _to_floats(logs if logs is not None else self.get_metrics_result())
         callbacks.on_test_end(logs)
         return logs
@@ -369,8 +407,11 @@ class Trainer:
         Each batch's output is moved to the host as soon as it is computed, so memory on the
         device stays bounded by one batch."""
         verbose = _check_verbose(verbose)
+        replicas = distributed.replicas(self)  # several processes (torchrun); None on one
         data = self._adapt(x, None, None, 32 if batch_size is None else batch_size)
         try:
+            if replicas is not None:  # each process predicts its share; gathered below
+                data = replicas.shard(data, training=False)
             _check_passes(data, "x", steps, "steps", 1, "predictions")
             self._prepare(data, need_optimizer=False)
             total = _total(data, steps)
@@ -391,6 +432,8 @@ class Trainer:
                         break
         finally:
             data.close()
+        if replicas is not None:  # every process's outputs, in the data's order
+            outputs = distributed.gather_predictions(outputs, data)
         if not outputs:
             raise ValueError("`predict` received no data: `x` has 0 samples.")
         if outputs[0] is not None and any(t.device.type == "cuda" for t in flatten(out)):
@@ -406,7 +449,8 @@ class Trainer:
         data = self._adapt(x, y, sample_weight, batch_size=_num_samples(x),
                            class_weight=class_weight)
         self._prepare(data)
-        logs = _to_floats(self.train_step(data.first_batch(data.num_samples)))
+        with distributed.averaged_gradients(self):  # several processes: gradients averaged
+            logs = _to_floats(self.train_step(data.first_batch(data.num_samples)))
         return self._logs_result(logs, return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
@@ -431,9 +475,12 @@ class Trainer:
         return values[0] if len(values) == 1 else values
 
     # -- plumbing -------------------------------------------------------------------------------
-    def _forward_fn(self):
+    def _forward_fn(self, training=False):
         """The model itself, or with `jit_compile=True` the model through `torch.compile`
-        (made once, after the model is built)."""
+        (made once, after the model is built). While `fit` trains on several processes, the
+        training forward pass goes through DistributedDataParallel."""
+        if training and self._replicas is not None and self._replicas.forward is not None:
+            return self._replicas.forward
         if not self._jit:
             return self
         if self._forward is None:
@@ -491,6 +538,8 @@ class Trainer:
             x, _, _ = data.first_batch()
             with torch.no_grad():
                 self(x, training=False)  # runs once to create lazily built weights
+        if distributed.is_multi_process():  # every process starts from rank 0's weights
+            distributed.sync_model(self)
         if need_optimizer and self._step_plan is None:
             parameters = list(self.parameters())
             self.optimizer.build(parameters)
@@ -533,29 +582,65 @@ class _BatchStream:
     Without `steps_per_epoch` an epoch is one pass over the data. With it, an epoch is that
     many batches of one stream that continues across epochs: a new pass starts whenever the
     previous one is used up; a generator simply continues, and when it has ended `exhausted`
-    turns true."""
+    turns true.
+
+    For `BackupAndRestore`, `position()` says where the pass in progress stands and
+    `resume(order, consumed)` makes the next pass replay it from there."""
 
     def __init__(self, data, shuffle, steps_per_epoch):
         self.data, self.shuffle, self.steps = data, shuffle, steps_per_epoch
         self._pass = None
+        self._consumed = 0  # batches of the current pass handed out (skipped ones included)
+        self._resume = None
         self.exhausted = False
 
-    def epoch(self):
+    def epoch(self, start=0):
+        """This epoch's batches; from batch `start` on when resuming (the pass to replay
+        was set by `resume`)."""
         if self.steps is None:
-            self.close()  # a pass left early (`stop_training`) ends here
-            self._pass = self.data.batches(self.shuffle)
-            yield from self._pass
+            self.close()
+            self._pass = self._new_pass()
+            try:
+                for batch in self._pass:
+                    self._consumed += 1
+                    yield batch
+            finally:
+                self.close()  # used up, or left early (`stop_training`)
             return
-        for _ in range(self.steps):
+        for _ in range(start, self.steps):
             batch = None if self._pass is None else next(self._pass, None)
             if batch is None:  # a new pass (a generator: the rest of its stream, maybe none)
                 self.close()
-                self._pass = self.data.batches(self.shuffle)
+                self._pass = self._new_pass()
                 batch = next(self._pass, None)
             if batch is None:
                 self.exhausted = True
                 return
+            self._consumed += 1
             yield batch
+
+    def _new_pass(self):
+        if self.data.one_shot:
+            return self.data.batches(self.shuffle)
+        order, skip = self._resume or (None, 0)
+        self._resume = None
+        total = self.data.num_batches
+        if self.steps is not None and total is not None and skip >= total:
+            order, skip = None, 0  # the replayed pass was used up: draw the next, as before
+        self._consumed = skip
+        return self.data.batches(self.shuffle, order=order, skip=skip)
+
+    def position(self):
+        """`(order, batches consumed)` of the pass in progress; `None` between passes and for
+        a one-shot stream (which cannot be replayed)."""
+        if self._pass is None or self.data.one_shot:
+            return None
+        return self.data.order, self._consumed
+
+    def resume(self, order, consumed):
+        """Make the next pass replay `order` (see `ArrayData.batches`) after `consumed`
+        batches."""
+        self._resume = (order, consumed)
 
     def close(self):
         """End the current pass (its background thread; a `PyDataset`'s `on_epoch_end`)."""

@@ -1,5 +1,12 @@
-"""Convolution layers: `Conv1D/2D/3D`, their transposes, depthwise and separable convolutions."""
+"""Convolution layers: `Conv1D/2D/3D`, their transposes, depthwise and separable convolutions.
 
+Keras 2's `keras.layers.convolutional` module also held the padding, cropping and upsampling
+layers (now in `reshaping/`) and the `Deconvolution2D`/`Deconv2D` aliases of
+`Conv2DTranspose`: they can still be imported from here, with a `DeprecationWarning` naming
+their Keras 3 spelling (see `lamina.deprecation`).
+"""
+
+from lamina.deprecation import module_getattr as _module_getattr
 from lamina.layers.convolutional.conv import (
     Conv1D,
     Conv2D,
@@ -44,3 +51,11 @@ __all__ = [
     "SeparableConvolution1D",
     "SeparableConvolution2D",
 ]
+
+_KERAS2_NAMES = {
+    **{f"{kind}{rank}D": f"lamina.layers:{kind}{rank}D"
+       for kind in ("Cropping", "UpSampling", "ZeroPadding") for rank in (1, 2, 3)},
+    **{f"{alias}{rank}D": f"lamina.layers:Conv{rank}DTranspose"
+       for alias in ("Deconvolution", "Deconv") for rank in (2, 3)},
+}
+__getattr__ = _module_getattr(__name__, _KERAS2_NAMES)

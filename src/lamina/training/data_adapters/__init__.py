@@ -10,8 +10,9 @@
 - a torch `IterableDataset`: `DataLoaderData` over `DataLoader(x, batch_size)`;
 - a Python generator or iterator: `GeneratorData` (one stream, continued across epochs).
 
-Every adapter offers `batches(shuffle)`, `first_batch()`, `num_batches` (`None` when unknown),
-`one_shot`, `device`, `split(validation_split)` and `close()`.
+Every adapter offers `batches(shuffle, order=None, skip=0)`, `first_batch()`, `num_batches`
+(`None` when unknown), `one_shot`, `device`, `order` (the latest pass's shuffled order, to
+replay it: arrays only), `split(validation_split)` and `close()`.
 """
 
 import collections.abc

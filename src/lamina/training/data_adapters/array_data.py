@@ -30,6 +30,8 @@ class ArrayData:
 
     one_shot = False  # the arrays can be read again every epoch
     endless = False
+    order = None  # the shuffled order of the latest pass (see `batches`)
+    sharding = None  # in a multi-process run, this process's share (see `sharding.py`)
 
     def __init__(self, x, y=None, sample_weight=None, batch_size=32, input_dtypes=None,
                  class_weight=None, device=None):
@@ -83,21 +85,44 @@ class ArrayData:
 
     @property
     def num_batches(self):
-        return -(-self.num_samples // self.batch_size)
+        count = self.num_samples if self.sharding is None else \
+            self.sharding.share(self.num_samples)
+        return -(-count // self.batch_size)
 
-    def batches(self, shuffle=False):
-        """Yield `(x, y, sample_weight)` batches for one pass over the data."""
+    def batches(self, shuffle=False, order=None, skip=0):
+        """Yield `(x, y, sample_weight)` batches for one pass over the data.
+
+        The pass's shuffled order (a permutation of the samples, or of the batches for
+        `shuffle="batch"`; `None` unshuffled) is kept in `self.order` once the pass starts.
+        Passing it back as `order`, with `skip` batches already done, replays the rest of
+        that pass exactly (how `BackupAndRestore` resumes an epoch); skipped batches are
+        not gathered.
+        """
         n, size = self.num_samples, self.batch_size
-        if shuffle == "batch":  # Keras' legacy option: shuffle whole batches, keep their contents
-            order = torch.randperm(self.num_batches, device=self._index_device())
-            for b in order.tolist():  # one host read per epoch
+        device = self._index_device()
+        if self.sharding is not None:  # several processes: this one's share of a shared order
+            order = self.sharding.pass_order(n, shuffle, size, device) if order is None \
+                else torch.as_tensor(order).to(device)
+            self.order = order
+            local = self.sharding.local(order, n)[skip * size:]
+            for indices in local.split(size) if len(local) else ():  # none left: no batch
+                yield self._gather(indices)
+        elif shuffle == "batch":  # Keras' legacy option: shuffle whole batches, keep their contents
+            order = torch.randperm(self.num_batches, device=device) if order is None \
+                else torch.as_tensor(order).to(device)
+            self.order = order
+            for b in order[skip:].tolist():  # one host read per epoch
                 yield self._slice(b * size, min(n, (b + 1) * size))
         elif shuffle:
-            permutation = torch.randperm(n, device=self._index_device())
-            for indices in permutation.split(size):
+            order = torch.randperm(n, device=device) if order is None \
+                else torch.as_tensor(order).to(device)
+            self.order = order
+            rest = order[skip * size:]
+            for indices in rest.split(size) if len(rest) else ():  # none left: no batch
                 yield self._gather(indices)
         else:
-            for start in range(0, n, size):
+            self.order = None
+            for start in range(skip * size, n, size):
                 yield self._slice(start, min(n, start + size))
 
     def _index_device(self):

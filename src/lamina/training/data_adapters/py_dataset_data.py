@@ -102,7 +102,9 @@ class PyDatasetData(StreamData):
         self.dataset.on_epoch_end()
 
     def _raw_pass(self, shuffle):
-        if self.num_batches is None:
+        if self.sharding is not None:  # several processes: this one's share (see sharding.py)
+            order = self.sharding.batch_order(self.dataset.num_batches, shuffle)
+        elif self.num_batches is None:
             order = itertools.count()  # endless: `shuffle` does not apply
         elif shuffle:  # Keras shuffles the order of the batches ("batch" too)
             order = list(range(self.num_batches))

@@ -121,6 +121,8 @@ class StreamData:
     """
 
     kind = "data source"
+    order = None  # a stream's order is not replayed (see `batches`)
+    sharding = None  # in a multi-process run, this process's share (see `sharding.py`)
     one_shot = False
     endless = False  # a restartable source whose passes never end (`num_batches` is None)
     num_batches = None
@@ -139,9 +141,14 @@ class StreamData:
             self._first = self._convert(self._peek(), 0)
         return self._first
 
-    def batches(self, shuffle=False):
+    def batches(self, shuffle=False, order=None, skip=0):
         """Yield device batches `(x, y, sample_weight)`: one pass over a restartable source;
-        the continuation of the stream for a one-shot one (nothing once it has ended)."""
+        the continuation of the stream for a one-shot one (nothing once it has ended).
+
+        `skip` (restartable sources): leave out the pass's first `skip` batches, read from
+        the source but neither converted nor trained on (how `BackupAndRestore` resumes an
+        epoch). `order` is accepted for the interface of `ArrayData.batches` and ignored: a
+        stream's order is its source's, not replayed (`self.order` stays `None`)."""
         if self.one_shot:
             if self._live is None:
                 self._live = self._prefetcher(self._converted(self._raw_pass(shuffle)))
@@ -149,7 +156,8 @@ class StreamData:
                 yield batch
             return
         self._begin_pass()
-        prefetcher = self._prefetcher(self._converted(self._raw_pass(shuffle)))
+        raw = self._raw_pass(shuffle)
+        prefetcher = self._prefetcher(self._converted(_skipped(raw, skip) if skip else raw))
         try:
             yield from prefetcher
         finally:
@@ -221,6 +229,17 @@ class StreamData:
         return x, y, sample_weight
 
 
+def _skipped(raw_batches, count):
+    """`raw_batches` without its first `count` items; closing it closes the source's pass."""
+    try:
+        for index, raw in enumerate(raw_batches):
+            if index >= count:
+                yield raw
+    finally:
+        if hasattr(raw_batches, "close"):
+            raw_batches.close()
+
+
 def _signature(x, y, sample_weight):
     parts = [f"x={describe(x)}"]
     if y is not None or sample_weight is not None:
@@ -270,4 +289,5 @@ class GeneratorData(StreamData):
         return self._head
 
     def _raw_pass(self, shuffle):
-        return itertools.chain([self._head], self._source)
+        stream = itertools.chain([self._head], self._source)
+        return stream if self.sharding is None else self.sharding.select(stream)

@@ -44,11 +44,14 @@ class DataLoaderData(StreamData):
         return head
 
     def _raw_pass(self, shuffle):
+        started = None
         if self._started is not None:
             head, iterator = self._started
             self._started = None
-            return _chain_head(head, iterator)
-        return iter(self.loader)
+            started = _chain_head(head, iterator)
+        if self.sharding is not None:  # several processes: this one's share (see sharding.py)
+            return self.sharding.loader_pass(self.loader, started)
+        return iter(self.loader) if started is None else started
 
 
 def _chain_head(head, iterator):
@@ -93,6 +96,9 @@ class TorchDatasetData(StreamData):
 
     def _raw_pass(self, shuffle):
         n, size = self.num_samples, self.batch_size
+        if self.sharding is not None:  # several processes: this one's share (see sharding.py)
+            order = self.sharding.local(self.sharding.pass_order(n, shuffle, size, "cpu"), n)
+            return (self._fetch(indices) for indices in order.split(size) if len(indices))
         if shuffle == "batch":
             starts = (torch.randperm(self.num_batches) * size).tolist()
             return (self._fetch(torch.arange(s, min(n, s + size))) for s in starts)
