@@ -15,9 +15,10 @@ Printed per mode: requests, errors, requests/s, p50 and p99 latency, the mean ba
 (requests answered / forward passes, from `/healthz`) and the server's CPU time per request
 (from `/proc`, so Linux only); then the batching / no-batching ratios. On a busy machine
 requests/s and latency mostly measure the competition for cores; CPU per request does not.
-There, also try `--torch-threads 1`: torch's OpenMP threads spin while they wait for work,
-so a batched forward pass (big enough to be split across threads, unlike one sample) burns
-CPU the event loop needs when the cores are shared (`OMP_WAIT_POLICY=PASSIVE` stops the spin). Results also go to `benchmarks/results/serve_load_<time>.json` (gitignored).
+The servers run with `lamina serve`'s default torch threads (half the cores): torch's OpenMP
+threads spin while they wait for work, so giving torch every core lets a batched forward
+pass burn the CPU the event loop needs (on 2 cores that halved requests/s with batching).
+Results also go to `benchmarks/results/serve_load_<time>.json` (gitignored).
 
     python benchmarks/serve_load.py                      # 16 clients, 3 repeats of 10 s
     python benchmarks/serve_load.py --duration 5 --repeats 1 --max-requests 2000
@@ -55,7 +56,7 @@ def parse_args(argv=None):
     parser.add_argument("--train-epochs", type=int, default=0,
                         help="train the MLP this many epochs first (default: random weights)")
     parser.add_argument("--torch-threads", type=int, default=None,
-                        help="torch threads in each server (default: torch's choice)")
+                        help="torch threads in each server (default: lamina serve's, half the cores)")
     parser.add_argument("--hidden", type=int, nargs="+", default=[1000],
                         help="hidden layer widths (default: the tutorial's 1000); e.g. "
                              "--hidden 4096 4096 for a model whose forward pass outweighs HTTP")

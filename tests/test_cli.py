@@ -5,6 +5,7 @@ import pytest
 import torch
 
 import lamina as keras
+from lamina import cli
 from lamina.cli import build_parser, main
 
 
@@ -175,3 +176,12 @@ def test_demo_trains_the_tutorial_mlp(capsys):
     assert "Copied the repository's MNIST into" in out  # the tests' private Keras cache
     assert "Total params: 795,010" in out and f"test accuracy: {accuracy:.4f}" in out
     assert accuracy >= 0.95 and model.count_params() == 795010
+
+
+def test_serve_gives_torch_half_the_cores_by_default(monkeypatch):
+    monkeypatch.setattr(cli.os, "cpu_count", lambda: 8)
+    assert cli.default_torch_threads() == 4
+    monkeypatch.setattr(cli.os, "cpu_count", lambda: 1)
+    assert cli.default_torch_threads() == 1
+    monkeypatch.setattr(cli.os, "cpu_count", lambda: None)  # unknown: as on 2 cores
+    assert cli.default_torch_threads() == 1

@@ -13,6 +13,7 @@ module that is not registered) is refused.
 
 import argparse
 import io
+import os
 import re
 import sys
 
@@ -60,8 +61,8 @@ def build_parser():
     serve.add_argument("--max-body-size", type=_size, default="8MiB",
                        help="largest request body, e.g. 512KiB or 8MiB (default: 8MiB)")
     serve.add_argument("--torch-threads", type=_positive_int, default=None,
-                       help="torch's intra-op threads (default: torch's choice); 1 often "
-                            "serves small models best on a few shared cores")
+                       help="torch's intra-op threads (default: half the CPU cores, at "
+                            "least 1, leaving the rest to HTTP and JSON work)")
     serve.add_argument("--log-level", default="info",
                        choices=["critical", "error", "warning", "info", "debug"])
     serve.set_defaults(run=_serve)
@@ -102,13 +103,20 @@ def _add_address(parser):
 
 
 # -- commands -------------------------------------------------------------------------------------
+def default_torch_threads():
+    """Torch threads for `lamina serve` when not given: half the CPU cores, at least one."""
+    return max(1, (os.cpu_count() or 2) // 2)
+
+
 def _serve(args):
     from lamina.serve import server
 
-    if args.torch_threads is not None:
-        import torch
+    import torch
 
-        torch.set_num_threads(args.torch_threads)
+    # torch's threads spin while they wait for work: with all cores to torch, a batched forward
+    # pass starves the request handling (benchmarks/serve_load.py: 0.5x the requests/s on 2 cores).
+    threads = args.torch_threads or default_torch_threads()
+    torch.set_num_threads(threads)
     model = _load(args.model)
     server.serve_model(model, host=args.host, port=args.port, max_batch_size=args.max_batch_size,
                        batch_window_ms=args.batch_window_ms, batching=args.batching,
