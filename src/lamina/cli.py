@@ -109,9 +109,9 @@ def default_torch_threads():
 
 
 def _serve(args):
-    from lamina.serve import server
-
     import torch
+
+    from lamina.serve import server
 
     # torch's threads spin while they wait for work: with all cores to torch, a batched forward
     # pass starves the request handling (benchmarks/serve_load.py: 0.5x the requests/s on 2 cores).
