@@ -54,6 +54,8 @@ class RemoteMonitor(Callback):
     'http://localhost:9000/publish/epoch/end/'
     """
 
+    _primary_process_only = True  # several processes: rank 0 alone posts
+
     def __init__(self, root="http://localhost:9000", path="/publish/epoch/end/", field="data",
                  headers=None, send_as_json=False):
         super().__init__()
