@@ -8,6 +8,9 @@ is a list of shapes for layers that take several inputs (merging layers, attenti
 """
 
 import copy
+import json
+import os
+import tempfile
 
 import numpy as np
 import torch
@@ -43,6 +46,8 @@ def check_layer(cls, init_kwargs, input_shape, expected_output_shape, options=No
     4. `torch.compile(layer, fullgraph=True)` traces without graph breaks and agrees.
     5. The layer's row in `Model.summary()` shows its name, class and parameter count.
     6. One training step (SGD, MSE) moves every trainable weight.
+    7. The trained model round-trips through a `.keras` file: the loaded model has the same
+       config and weights and predicts the same.
     """
     options = options or {}
     dtype = options.get("input_dtype", "float32")
@@ -97,4 +102,16 @@ def check_layer(cls, init_kwargs, input_shape, expected_output_shape, options=No
     if options.get("trains", True):
         for old, new in zip(before, layer.trainable_weights):
             assert not torch.equal(old, new.detach())
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "model.keras")
+        model.save(path)
+        loaded = keras.saving.load_model(path)
+    assert type(loaded.layers[-1]) is cls
+    as_json = lambda config: json.loads(json.dumps(config))  # tuples become lists
+    assert as_json(loaded.layers[-1].get_config()) == as_json(layer.get_config())
+    for a, b in zip(loaded.get_weights(), model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_allclose(loaded.predict(numpy_x, verbose=0), model.predict(numpy_x, verbose=0),
+                               rtol=1e-6, atol=1e-6)
     return layer
