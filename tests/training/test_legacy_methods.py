@@ -81,6 +81,34 @@ def test_fit_generator_is_fit_on_the_generator():
     _weights_equal(legacy, modern)
 
 
+def test_float_steps_run_as_many_steps_as_keras_2_did():
+    # Keras 2's ImageDataGenerator example: `steps_per_epoch=len(x_train) / 32`.
+    legacy, modern = model(), model()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        history = legacy.fit_generator(batches(), steps_per_epoch=len(X) / 20, epochs=2,
+                                       verbose=0, validation_data=batches(),
+                                       validation_steps=1.5)
+    messages = [str(w.message) for w in caught if w.category is DeprecationWarning]
+    assert len(messages) == 3 and "fit_generator" in messages[0]
+    assert messages[1] == ("`steps_per_epoch=2.4` is not an integer: Keras 2 ran 3 steps for "
+                           "it, and so does lamina. In Keras 3 pass an integer: "
+                           "`steps_per_epoch=3`.")
+    assert "`validation_steps=2`" in messages[2]
+    assert all(w.filename == __file__ for w in caught if w.category is DeprecationWarning)
+    expected = modern.fit(batches(), steps_per_epoch=3, epochs=2, verbose=0,
+                          validation_data=batches(), validation_steps=2)
+    assert history.history == expected.history
+    _weights_equal(legacy, modern)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert legacy.predict_generator(batches(), steps=1.2).shape == (32, 3)  # 2 batches
+    assert "`steps=2`" in str(caught[-1].message)
+    with warnings.catch_warnings(), pytest.raises(ValueError, match="steps_per_epoch"):
+        warnings.simplefilter("ignore", DeprecationWarning)
+        legacy.fit_generator(batches(), steps_per_epoch=-1.5, verbose=0)  # fit's own error
+
+
 def test_generator_methods_set_pydataset_loading_for_the_call():
     net, dataset = model(), Batches(workers=3)
     with one_deprecation("fit_generator"):

@@ -15,6 +15,7 @@ generator from several threads at once was never safe).
 
 import contextlib
 import inspect
+import math
 
 import numpy as np
 
@@ -45,6 +46,19 @@ def fit_keyword_arguments(fit, epochs, kwargs):
         raise TypeError(f"`fit` got unexpected keyword arguments: {kwargs}. It takes: "
                         f"{', '.join(known)}.")
     return epochs
+
+
+def _whole_steps(value, argument):
+    """Keras 2's generator loops ran `while steps_done < steps`, so tutorials pass
+    `steps_per_epoch=len(x_train) / 32`, a float; Keras 3 takes only integers. A positive
+    float becomes the number of steps Keras 2 ran, `ceil(value)`, with a warning."""
+    if not isinstance(value, float) or not math.isfinite(value) or value <= 0:
+        return value  # None, an int, or something `fit` rejects with its own error
+    steps = math.ceil(value)
+    deprecation.warn(f"`{argument}={value!r}` is not an integer: Keras 2 ran {steps} steps "
+                     f"for it, and so does lamina. In Keras 3 pass an integer: "
+                     f"`{argument}={steps}`.")
+    return steps
 
 
 @contextlib.contextmanager
@@ -88,9 +102,11 @@ class LegacyMethods:
                          "which accepts generators and `PyDataset`s.")
         with _loading(generator, workers=workers, use_multiprocessing=use_multiprocessing,
                       max_queue_size=max_queue_size):
-            return self.fit(generator, steps_per_epoch=steps_per_epoch, epochs=epochs,
-                            verbose=verbose, callbacks=callbacks,
-                            validation_data=validation_data, validation_steps=validation_steps,
+            return self.fit(generator, steps_per_epoch=_whole_steps(steps_per_epoch,
+                                                                    "steps_per_epoch"),
+                            epochs=epochs, verbose=verbose, callbacks=callbacks,
+                            validation_data=validation_data,
+                            validation_steps=_whole_steps(validation_steps, "validation_steps"),
                             validation_freq=validation_freq, class_weight=class_weight,
                             shuffle=shuffle, initial_epoch=initial_epoch)
 
@@ -105,7 +121,8 @@ class LegacyMethods:
                          "`model.evaluate`, which accepts generators and `PyDataset`s.")
         with _loading(generator, workers=workers, use_multiprocessing=use_multiprocessing,
                       max_queue_size=max_queue_size):
-            return self.evaluate(generator, steps=steps, callbacks=callbacks, verbose=verbose)
+            return self.evaluate(generator, steps=_whole_steps(steps, "steps"),
+                                 callbacks=callbacks, verbose=verbose)
 
     def predict_generator(self, generator, steps=None, callbacks=None, max_queue_size=10,
                           workers=1, use_multiprocessing=False, verbose=0):
@@ -118,7 +135,8 @@ class LegacyMethods:
                          "`model.predict`, which accepts generators and `PyDataset`s.")
         with _loading(generator, workers=workers, use_multiprocessing=use_multiprocessing,
                       max_queue_size=max_queue_size):
-            return self.predict(generator, steps=steps, callbacks=callbacks, verbose=verbose)
+            return self.predict(generator, steps=_whole_steps(steps, "steps"),
+                                callbacks=callbacks, verbose=verbose)
 
     def predict_classes(self, x, batch_size=32, verbose=0):
         """Keras 2's class predictions (deprecated): the argmax of the output over its last
