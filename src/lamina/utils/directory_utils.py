@@ -142,6 +142,20 @@ def split_subset(file_paths, labels, validation_split, subset, owner):
     return file_paths[-count:], None if labels is None else labels[-count:]
 
 
+def make_subsets(file_paths, labels, validation_split, subset, shuffle, verbose, owner, make):
+    """The dataset of `subset` (a pair for `"both"`), each made by `make(paths, labels,
+    shuffle)` from its part of the files."""
+    datasets = []
+    for part in ("training", "validation") if subset == "both" else (subset,):
+        paths, part_labels = split_subset(file_paths, labels, validation_split, part, owner)
+        if verbose and part is not None:
+            print(f"Using {len(paths)} files for {part}.")
+        # As in Keras, the validation half of subset="both" is not shuffled.
+        datasets.append(make(paths, part_labels,
+                             shuffle and not (subset == "both" and part == "validation")))
+    return tuple(datasets) if subset == "both" else datasets[0]
+
+
 def encode_labels(labels, label_mode, num_classes):
     """Integer labels in Keras' encoding: int32 `(n,)` for "int", float32 `(n, 1)` for
     "binary", one-hot float32 `(n, num_classes)` for "categorical"."""

@@ -129,19 +129,10 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
                "crop_to_aspect_ratio": crop_to_aspect_ratio,
                "pad_to_aspect_ratio": pad_to_aspect_ratio, "data_format": data_format,
                "batch_size": batch_size}
-    subsets = ("training", "validation") if subset == "both" else (subset,)
-    datasets = []
-    for part in subsets:
-        paths, part_labels = directory_utils.split_subset(file_paths, labels, validation_split,
-                                                          part, _OWNER)
-        if verbose and part is not None:
-            print(f"Using {len(paths)} files for {part}.")
-        # As in Keras, the validation half of subset="both" is not shuffled.
-        datasets.append(ImageDirectoryDataset(
-            paths, part_labels, shuffle=shuffle and not (subset == "both" and
-                                                         part == "validation"),
-            seed=seed, **options))
-    return tuple(datasets) if subset == "both" else datasets[0]
+    return directory_utils.make_subsets(
+        file_paths, labels, validation_split, subset, shuffle, verbose, _OWNER,
+        lambda paths, part_labels, part_shuffle: ImageDirectoryDataset(
+            paths, part_labels, shuffle=part_shuffle, seed=seed, **options))
 
 
 class ImageDirectoryDataset(BatchedDataset):

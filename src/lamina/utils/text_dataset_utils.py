@@ -91,18 +91,11 @@ def text_dataset_from_directory(directory, labels="inferred", label_mode="int",
         raise ValueError(f"`{_OWNER}` found no text file in {str(directory)!r}. Allowed "
                          "format: .txt.")
     directory_utils.check_label_range(labels, label_mode, class_names, _OWNER)
-    subsets = ("training", "validation") if subset == "both" else (subset,)
-    datasets = []
-    for part in subsets:
-        paths, part_labels = directory_utils.split_subset(file_paths, labels, validation_split,
-                                                          part, _OWNER)
-        if verbose and part is not None:
-            print(f"Using {len(paths)} files for {part}.")
-        # As in Keras, the validation half of subset="both" is not shuffled.
-        datasets.append(TextDirectoryDataset(
+    return directory_utils.make_subsets(
+        file_paths, labels, validation_split, subset, shuffle, verbose, _OWNER,
+        lambda paths, part_labels, part_shuffle: TextDirectoryDataset(
             paths, part_labels, label_mode, class_names, max_length, batch_size,
-            shuffle=shuffle and not (subset == "both" and part == "validation"), seed=seed))
-    return tuple(datasets) if subset == "both" else datasets[0]
+            shuffle=part_shuffle, seed=seed))
 
 
 class TextDirectoryDataset(BatchedDataset):
