@@ -251,6 +251,33 @@ def test_a_mid_epoch_backup_needs_the_same_metrics(tmp_path):
         train(model, [BackupAndRestore(tmp_path, save_freq=2)])
 
 
+def test_a_mid_epoch_backup_of_several_processes_needs_as_many(tmp_path):
+    with pytest.raises(KeyboardInterrupt):
+        train(make_model(), [BackupAndRestore(tmp_path, save_freq=2), Interrupt(0, 3)])
+    state = torch.load(tmp_path / STATE_FILE, weights_only=True)
+    assert "processes" not in state  # one process: nothing per process to keep
+    own = {"metrics": state["metrics"], "rng": state["rng"]}
+    state["processes"] = [own, own]  # as two processes under torchrun would have saved it
+    torch.save(state, tmp_path / STATE_FILE)
+    with pytest.raises(ValueError, match=r"saved by 2 process\(es\) in the middle of a pass "
+                                         r"over the data \(epoch 0, step 2\), and 1 "
+                                         r"process\(es\) are resuming it"):
+        train(make_model(), [BackupAndRestore(tmp_path, save_freq=2)])
+
+
+def test_an_epoch_end_backup_of_several_processes_resumes_on_one(tmp_path):
+    model, history = reference_run()
+    with pytest.raises(KeyboardInterrupt):
+        train(make_model(), [BackupAndRestore(tmp_path), Interrupt(2, 1)])
+    state = torch.load(tmp_path / STATE_FILE, weights_only=True)
+    own = {"metrics": state["metrics"], "rng": state["rng"]}
+    state["processes"] = [own, {"metrics": [], "rng": None}]  # rank 1's is not read here
+    torch.save(state, tmp_path / STATE_FILE)
+    resumed = make_model()
+    assert train(resumed, [BackupAndRestore(tmp_path)]).history == history.history
+    assert_bit_equal(resumed, model)
+
+
 def test_rejects_an_empty_backup_dir():
     with pytest.raises(ValueError, match=r"expects `backup_dir` to be a non-empty path"):
         BackupAndRestore("")

@@ -196,3 +196,35 @@ def test_each_elastic_restart_gets_its_own_keys_in_the_launcher_store(monkeypatc
     raw = dist.TCPStore("127.0.0.1", port, 1, is_master=False,
                         timeout=datetime.timedelta(seconds=5))
     assert raw.get("lamina/attempt_1/rank_0") == b"address"
+
+
+EXIT_PROBE = """
+import atexit, sys
+import torch.distributed as dist
+import lamina as keras
+# Registered before lamina forms the group, so it runs after lamina's own exit handler.
+atexit.register(lambda: print("initialized at exit:", dist.is_initialized(), flush=True))
+keras.distribution.initialize(sys.argv[1], num_processes=2, process_id=int(sys.argv[2]))
+print("world size:", dist.get_world_size(), flush=True)
+"""
+
+
+def test_a_group_lamina_formed_is_destroyed_before_the_interpreter_exits(tmp_path):
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    script = tmp_path / "probe.py"
+    script.write_text(EXIT_PROBE)
+    env = {**os.environ, "LAMINA_DEVICE": "cpu", "OMP_NUM_THREADS": "1"}
+    processes = [subprocess.Popen([sys.executable, str(script), f"127.0.0.1:{port}", str(rank)],
+                                  env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  text=True) for rank in (0, 1)]
+    for process in processes:
+        out, err = process.communicate(timeout=120)
+        assert process.returncode == 0, err[-3000:]
+        assert out.splitlines() == ["world size: 2", "initialized at exit: False"], err[-3000:]

@@ -12,6 +12,7 @@ The backend follows the device: `gloo` on the CPU; on CUDA, `nccl` for device te
 GPU `LOCAL_RANK`.
 """
 
+import atexit
 import os
 
 import torch
@@ -109,6 +110,19 @@ def init_process_group(init_method, process_id, num_processes, store=None):
     else:
         backend = "gloo"
     dist.init_process_group(backend, **options)
+    atexit.register(_destroy_at_exit)
+
+
+def _destroy_at_exit():
+    """Take down the group lamina formed, before the interpreter's own teardown.
+
+    Left to interpreter shutdown, gloo's threads could outlive the objects they use: a
+    process that had finished its work sometimes died with SIGABRT ("terminate called
+    without an active exception") after its peer exited first, failing the whole `torchrun`
+    job. A group the user formed is theirs to destroy."""
+    _CONTROL_GROUPS.clear()
+    if is_initialized():
+        dist.destroy_process_group()
 
 
 def local_device(process_id=None):

@@ -24,15 +24,21 @@ A snapshot is a dict of plain values and CPU tensors, written with `torch.save` 
   `ReduceLROnPlateau`, `ModelCheckpoint`, `BackupAndRestore`), and `History`'s records,
   keyed by class name and rank (`"EarlyStopping:0"`);
 - `rng`: the generators lamina draws from: torch's (CPU and each CUDA device), NumPy's and
-  Python's `random`.
+  Python's `random`;
+- `processes`: with several processes (`torchrun`), each process's own `metrics` and `rng`,
+  by rank (the top-level entries are rank 0's). Each process restores its own: a metric
+  state holds only that process's batches until the epoch's end sums them. A snapshot taken
+  inside an epoch resumes only on as many processes as took it (the data shares differ).
 """
 
 import random
 
 import numpy as np
 import torch
+import torch.distributed as dist
 
 from lamina.callbacks.history import History
+from lamina.distribution import runtime
 from lamina.optimizers.optimizer import Optimizer
 
 FORMAT = "lamina.fit_state"
@@ -119,7 +125,13 @@ class FitState:
             order, consumed = position
             data = {"order": _host(order) if isinstance(order, torch.Tensor) else order,
                     "consumed": int(consumed)}
-        return {
+        own = {
+            # Between epochs the metrics start afresh; inside one they carry its batches.
+            "metrics": [[m.name, {n: _host(b) for n, b in m.named_buffers()}]
+                        for m in model.metrics] if step > 0 else [],
+            "rng": rng_state(),
+        }
+        snapshot = {
             "format": FORMAT, "version": VERSION, "epoch": int(epoch), "step": int(step),
             "data": data,
             "model": {name: _host(t) for name, t in _model_tensors(model).items()},
@@ -127,21 +139,25 @@ class FitState:
                 "tensors": {k: _host(t) for k, t in
                             optimizer_tensors(model.optimizer, model).items()},
                 "host": _optimizer_host_values(model.optimizer)},
-            # Between epochs the metrics start afresh; inside one they carry its batches.
-            "metrics": [[m.name, {n: _host(b) for n, b in m.named_buffers()}]
-                        for m in model.metrics] if step > 0 else [],
             "callbacks": {key: _callback_state(c)
                           for key, c in _keyed(self.callbacks.callbacks)},
-            "rng": rng_state(),
+            **own,
         }
+        if runtime.world_size() > 1:  # every process flushes at the same step
+            processes = [None] * runtime.world_size()
+            dist.all_gather_object(processes, own, group=runtime.control_group())
+            snapshot["processes"] = processes
+        return snapshot
 
     def _apply(self, snapshot):
         model = self.model
         step = snapshot["step"]
-        if step > 0 and snapshot["metrics"]:
+        replays = snapshot["data"] is not None and (step > 0 or self.batches.steps is not None)
+        own = self._own_part(snapshot, replays)
+        if step > 0 and own["metrics"]:
             self._build_metrics()
         metrics = model.metrics
-        saved_names = [name for name, _ in snapshot["metrics"]]
+        saved_names = [name for name, _ in own["metrics"]]
         if saved_names not in ([], [m.name for m in metrics]):
             raise ValueError(
                 f"The training state to resume was saved with the metrics {saved_names}, but "
@@ -152,18 +168,38 @@ class FitState:
             _copy_into(optimizer_tensors(model.optimizer, model),
                        snapshot["optimizer"]["tensors"])
             _set_optimizer_host_values(model.optimizer, snapshot["optimizer"]["host"])
-            for metric, (_, buffers) in zip(metrics, snapshot["metrics"]):
+            for metric, (_, buffers) in zip(metrics, own["metrics"]):
                 _copy_into(dict(metric.named_buffers()), buffers)
         states = snapshot["callbacks"]
         for key, callback in _keyed(self.callbacks.callbacks):
             if key in states:
                 _set_callback_state(callback, states[key])
-        data = snapshot["data"]
         # Without `steps_per_epoch` every epoch is a new pass: only an epoch left midway
         # replays its pass.
-        if data is not None and (step > 0 or self.batches.steps is not None):
-            self.batches.resume(data["order"], data["consumed"])
-        set_rng_state(snapshot["rng"])  # last: nothing above may draw from the generators
+        if replays:
+            self.batches.resume(snapshot["data"]["order"], snapshot["data"]["consumed"])
+        set_rng_state(own["rng"])  # last: nothing above may draw from the generators
+
+    def _own_part(self, snapshot, replays):
+        """This process's `metrics` and `rng` in `snapshot` (see the module docstring).
+
+        Raises:
+            ValueError: If the snapshot replays a data pass that a different number of
+                processes shared.
+        """
+        processes = snapshot.get("processes") or [snapshot]
+        count = runtime.world_size()
+        if len(processes) == count:
+            return processes[runtime.rank()]
+        if replays:
+            raise ValueError(
+                f"The training state to resume was saved by {len(processes)} process(es) in "
+                f"the middle of a pass over the data (epoch {snapshot['epoch']}, step "
+                f"{snapshot['step']}), and {count} process(es) are resuming it: each process "
+                "would read a different share of the data than the interrupted run. Resume "
+                "with the same number of processes, or back up at epoch ends "
+                "(`save_freq=\"epoch\"`, without `steps_per_epoch`) to change it.")
+        return snapshot  # between epochs: nothing per process but the generators
 
     def _build_metrics(self):
         """Build the compiled metrics (they are built from the first batch's shapes) so their

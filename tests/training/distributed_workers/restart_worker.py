@@ -1,8 +1,9 @@
 """One process of the interrupted 2-process run of `tests/training/test_distributed.py`.
 
 Launched as `python -m torch.distributed.run --nproc_per_node=2 --max-restarts=1
-restart_worker.py OUT`. In the first attempt, rank 1 kills itself mid-epoch 2; torchrun
-restarts both processes, and `BackupAndRestore` resumes from the backup of epoch 1. Each
+restart_worker.py OUT SAVE_FREQ`. In the first attempt, rank 1 kills itself after batch 1 of
+epoch 2; torchrun restarts both processes, and `BackupAndRestore(save_freq=SAVE_FREQ)` resumes
+from the backup of epoch 1 (`"epoch"`) or of batch 0 of epoch 2 (`1`). Each
 attempt records the shared order of every training pass it started
 (`orders_attempt<a>.npz`, rank 0) and each process its final results (`results_rank<r>`).
 Not a test module: importing it does nothing.
@@ -18,7 +19,7 @@ import numpy as np
 EPOCHS, BATCH, KILLED_EPOCH = 4, 16, 2
 
 
-def main(out):
+def main(out, save_freq):
     import lamina as keras
     from lamina.training.data_adapters import sharding
 
@@ -54,7 +55,8 @@ def main(out):
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     if attempt == 0 and rank == 0:
         np.savez(os.path.join(out, "initial.npz"), *model.get_weights())
-    backup = keras.callbacks.BackupAndRestore(os.path.join(out, "backup"))
+    save_freq = save_freq if save_freq == "epoch" else int(save_freq)
+    backup = keras.callbacks.BackupAndRestore(os.path.join(out, "backup"), save_freq=save_freq)
     history = model.fit(x, y, batch_size=BATCH, epochs=EPOCHS,
                         callbacks=[backup, KillRank1()], verbose=0)
     np.savez(os.path.join(out, f"trained_rank{rank}.npz"), *model.get_weights())
@@ -64,4 +66,4 @@ def main(out):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1], sys.argv[2])
