@@ -140,6 +140,29 @@ def test_adam_float64_follows_the_formula(amsgrad):
     assert param.dtype == torch.float64 and opt.variables[2].dtype == torch.float64
 
 
+@pytest.mark.parametrize("cls", [Adam, optimizers.AdamW])
+@pytest.mark.parametrize("amsgrad", [False, True])
+def test_adam_over_two_dtypes_updates_each_as_alone(cls, amsgrad):
+    """One optimizer over float32 and bfloat16 weights (torch's grouping path) moves each
+    exactly as an optimizer of its own (the direct fused-kernel path)."""
+    rng = np.random.default_rng(5)
+    values = [rng.normal(size=(4, 3)), rng.normal(size=(3,))]
+    grads = [[rng.normal(size=v.shape) for v in values] for _ in range(3)]
+    dtypes = (torch.float32, torch.bfloat16)
+    mixed = [torch.nn.Parameter(torch.tensor(v, dtype=d)) for v, d in zip(values, dtypes)]
+    alone = [torch.nn.Parameter(torch.tensor(v, dtype=d)) for v, d in zip(values, dtypes)]
+    together = cls(learning_rate=0.05, amsgrad=amsgrad)
+    separate = [cls(learning_rate=0.05, amsgrad=amsgrad) for _ in alone]
+    for step in grads:
+        together.apply([torch.tensor(g, dtype=d) for g, d in zip(step, dtypes)], mixed)
+        for opt, g, p, d in zip(separate, step, alone, dtypes):
+            opt.apply([torch.tensor(g, dtype=d)], [p])
+    assert not together._one_group and all(opt._one_group for opt in separate)
+    for got, want, value in zip(mixed, alone, values):
+        assert not torch.equal(got.detach(), torch.tensor(value, dtype=got.dtype))  # it moved
+        assert torch.equal(got.detach(), want.detach())
+
+
 def test_rmsprop_centered_momentum_follows_the_formula():
     rng = np.random.default_rng(4)
     w = rng.normal(size=(6,))

@@ -1,7 +1,5 @@
 """AdamW: Adam with decoupled weight decay, by Keras 3's rule, on torch's fused AdamW kernel."""
 
-from torch.optim.adam import adam as torch_adam
-
 from lamina import registry
 from lamina.optimizers.adam import Adam
 from lamina.optimizers.optimizer import MODULE
@@ -82,9 +80,6 @@ class AdamW(Adam):
         if self._kernel_decays() and alpha:  # alpha is a Python float here: no sync
             # torch decays by `alpha * weight_decay`; Keras by `learning_rate * weight_decay`.
             weight_decay = self.weight_decay * self._learning_rate_value / alpha
-        torch_adam(params, grads, momentum, velocity, velocity_hat, torch_step,
-                   fused=self._fused, foreach=not self._fused, capturable=not self._fused,
-                   amsgrad=self.amsgrad, beta1=self.beta_1, beta2=self.beta_2, lr=alpha,
-                   weight_decay=weight_decay, eps=self.epsilon, maximize=False,
-                   decoupled_weight_decay=True)
+        self._run_kernel(params, grads, momentum, velocity, velocity_hat, torch_step,
+                         lr=alpha, weight_decay=weight_decay, decoupled=True)
 
