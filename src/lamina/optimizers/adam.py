@@ -44,8 +44,8 @@ class Adam(Optimizer):
     defaults, Keras' first step is 3% shorter than torch's for a gradient of 1e-4 and half
     as long for 3e-6. lamina keeps Keras' rule exactly while still running torch's fused
     Adam kernel (one kernel for all parameters, on CPU, CUDA, MPS, XPU, HPU, MTIA); on
-    XLA it runs torch's capturable `foreach` Adam. Per step it adds six tiny ops on 0-d
-    tensors that compute `alpha` on the device.
+    XLA it runs torch's capturable `foreach` Adam. With a constant rate `alpha` is computed
+    on the host; with a schedule, six tiny ops on 0-d tensors compute it on the device.
 
     Args:
         learning_rate: A non-negative float or a learning rate schedule.
