@@ -20,71 +20,13 @@ import zipfile
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+import architectures  # beside this script
 import numpy as np
 import tensorflow as tf
 from tensorflow import keras
 from tensorflow.keras import layers
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def sequential_mlp():
-    # Keras 2 style: `input_shape` on the first layer (`batch_input_shape` in its config).
-    model = keras.Sequential([layers.Dense(8, activation="relu", input_shape=(6,)),
-                              layers.Dropout(0.2), layers.Dense(3, activation="softmax")])
-    rs = np.random.RandomState(11)
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01),
-                  loss="categorical_crossentropy", metrics=["accuracy"])
-    y = keras.utils.to_categorical(rs.randint(0, 3, 16), 3)
-    model.fit(rs.randn(16, 6), y, epochs=2, batch_size=8, verbose=0)
-    return model, [rs.randn(4, 6)]
-
-
-def functional_two_io():
-    a = keras.Input(shape=(5,), name="a")
-    b = keras.Input(shape=(3,), name="b")
-    shared = layers.Dense(4, activation="tanh", name="shared")
-    h = layers.Concatenate()([shared(layers.Dense(5, name="da")(a)),
-                              shared(layers.Dense(5, name="db")(b))])
-    out1 = layers.Dense(2, name="out1")(h)
-    out2 = layers.Dense(1, activation="sigmoid", name="out2")(layers.Add()([h, h]))
-    model = keras.Model([a, b], [out1, out2])
-    rs = np.random.RandomState(12)
-    return model, [rs.randn(4, 5), rs.randn(4, 3)]
-
-
-def cnn():
-    model = keras.Sequential([
-        keras.Input(shape=(8, 8, 2)),
-        layers.Conv2D(4, 3, padding="same", activation="relu"),
-        layers.MaxPooling2D(2),
-        layers.Conv2D(3, 2, strides=2),
-        layers.Flatten(),
-        layers.Dense(2),
-    ])
-    return model, [np.random.RandomState(13).randn(2, 8, 8, 2)]
-
-
-def lstm():
-    model = keras.Sequential([
-        keras.Input(shape=(5, 3)),
-        layers.Masking(mask_value=0.0),
-        layers.LSTM(4, return_sequences=True),
-        layers.GRU(3),
-    ])
-    x = np.random.RandomState(14).randn(3, 5, 3)
-    x[0, 3:] = 0.0
-    return model, [x]
-
-
-def batch_norm():
-    model = keras.Sequential([keras.Input(shape=(4,)), layers.Dense(6),
-                              layers.BatchNormalization(), layers.Dense(2)])
-    rs = np.random.RandomState(15)
-    model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.05, momentum=0.9),
-                  loss=keras.losses.MeanSquaredError(), metrics=["mae"])
-    model.fit(rs.randn(32, 4), rs.randn(32, 2), epochs=2, batch_size=8, verbose=0)
-    return model, [rs.randn(3, 4)]
 
 
 def layer_zoo():
@@ -118,9 +60,8 @@ def conv_zoo():
     return model, [np.random.RandomState(17).randn(2, 8, 8, 1)]
 
 
-BUILDERS = {"sequential_mlp": sequential_mlp, "functional_two_io": functional_two_io,
-            "cnn": cnn, "lstm": lstm, "batch_norm": batch_norm, "layer_zoo": layer_zoo,
-            "conv_zoo": conv_zoo}
+BUILDERS = {**architectures.builders(keras, seed=11, keras2_style=True),
+            "layer_zoo": layer_zoo, "conv_zoo": conv_zoo}
 INTEGER_INPUTS = ("layer_zoo",)
 WEIGHTS_ONLY = ("sequential_mlp",)
 
