@@ -85,6 +85,8 @@ class BackupAndRestore(Callback):
     10
     """
 
+    _never_stops_training = True  # several processes: its batch hooks need no stop flag
+
     def __init__(self, backup_dir, save_freq="epoch", double_checkpoint=False,
                  delete_checkpoint=True):
         super().__init__()

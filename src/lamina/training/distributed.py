@@ -31,7 +31,6 @@ import torch
 import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
 
-from lamina.callbacks.backup_and_restore import BackupAndRestore
 from lamina.callbacks.callback_list import _overrides
 from lamina.distribution import distribution_lib, runtime
 from lamina.layers.keras_tensor import flatten, map_structure
@@ -44,7 +43,6 @@ _NO_BUFFER_SYNC = ({"forward_sync_buffers": False}
                    else {"broadcast_buffers": False})
 _STOPPING_HOOKS = (("on_train_batch_begin", "on_batch_begin"),
                    ("on_train_batch_end", "on_batch_end"))
-_NEVER_STOP = (BackupAndRestore,)  # batch hooks that never set `stop_training`
 
 
 def is_multi_process():
@@ -113,7 +111,7 @@ class Replicas:
             self._averager = _GradientAverager(trainable, self.world_size)
         # Callbacks that run on every process and may set `stop_training` within an epoch
         # (the same list on every process: rank-0-only callbacks never stop training).
-        shared = [c for c in callbacks.callbacks if not isinstance(c, _NEVER_STOP)
+        shared = [c for c in callbacks.callbacks if not getattr(c, "_never_stops_training", False)
                   and not getattr(c, "_primary_process_only", False)]
         self._check_each_step = any(_overrides(c, hook, alias) for c in shared
                                     for hook, alias in _STOPPING_HOOKS)
